@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import type { Dialect } from '../index.js';
+import { panelMigration } from './001_panel.js';
+import { remoteJobsMigration } from './002_remote_jobs.js';
+import { downloadCountsMigration } from './003_download_counts.js';
+
+/** Versioned migrations, applied in key order. Never edit one that has shipped; add a new one. */
+export const migrations: Record<string, (dialect: Dialect) => Migration> = {
+  '001_panel': panelMigration,
+  '002_remote_jobs': remoteJobsMigration,
+  '003_download_counts': downloadCountsMigration,
+};
