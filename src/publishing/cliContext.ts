@@ -1,0 +1,41 @@
+import { loadConfig, type Config } from '../config.js';
+import { seedDemo } from '../demo/seed.js';
+import { createLogger, type Logger } from '../logger.js';
+import { MirrorSource } from '../mirrors/index.js';
+import { ProjectRegistry } from '../projects/registry.js';
+import { LocalSource, RoutingSource } from '../releases/localSource.js';
+import { ReleaseService } from '../releases/service.js';
+import type { CliIo } from '../cli/command.js';
+
+/** What the publishing commands work with: the server's own registry and release resolution, no HTTP. */
+export interface PublishingContext {
+  config: Config;
+  log: Logger;
+  projects: ProjectRegistry;
+  releases: ReleaseService;
+  close(): Promise<void>;
+}
+
+/**
+ * Same environment variables as the server (loadConfig). Logs go to stderr, only errors unless
+ * LOG_LEVEL is set: the commands print what matters themselves, stdout stays for results.
+ */
+export async function openPublishingContext(io: CliIo): Promise<PublishingContext> {
+  const config = loadConfig(io.env);
+  const log = createLogger(io.env.LOG_LEVEL ? config.logLevel : 'error', io.stderr);
+  // The server creates the demo repository at start; do the same so both see the same projects.
+  if (config.demo) await seedDemo(config, log);
+  const projects = new ProjectRegistry({ dir: config.projectSettingsDir, log, env: io.env });
+  await projects.load();
+  const releases = new ReleaseService(projects, new RoutingSource(new LocalSource(), new MirrorSource({ dataDir: config.dataDir, log })), log);
+  return {
+    config,
+    log,
+    projects,
+    releases,
+    async close() {
+      await releases.close();
+      await projects.close();
+    },
+  };
+}
