@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import type { AuditRecorder } from '../audit/types.js';
+import { TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { hashPassword, verifyPassword } from './password.js';
+import type { SessionStore } from './sessions.js';
+import type { LoginThrottle } from './throttle.js';
+import type { AuthUser } from './types.js';
+import type { UserService } from './users.js';
+
+export interface LoginResult {
+  user: AuthUser;
+  token: string;
+  csrfToken: string;
+}
+
+export interface LoginDeps {
+  users: UserService;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  audit: AuditRecorder;
+  log: Logger;
+}
+
+/**
+ * Password login. An unknown username costs the same scrypt work as a wrong password (checked
+ * against a throw-away hash), so timing does not tell which usernames exist.
+ */
+export class LoginService {
+  private readonly decoyHash: Promise<string>;
+
+  constructor(private readonly deps: LoginDeps) {
+    this.decoyHash = hashPassword(randomBytes(16).toString('hex'));
+  }
+
+  async login(username: string, password: string, ip: string): Promise<LoginResult> {
+    const { users, sessions, throttle, audit, log } = this.deps;
+    const source = { username, ip };
+    const fail = async (reason: string, userId: number | null) => {
+      await audit.record({
+        action: 'login',
+        entityType: 'session',
+        entityId: null,
+        userId,
+        siteId: null,
+        outcome: 'failure',
+        context: { username, ip, reason },
+      });
+      log.info({ username, ip, reason }, 'panel login refused');
+    };
+
+    const retryAfter = await throttle.retryAfterSeconds(source);
+    if (retryAfter !== null) {
+      await fail('throttled', null);
+      throw new TooManyRequestsError('Too many failed logins; try again later.', retryAfter);
+    }
+
+    const found = await users.findForLogin(username);
+    const ok = await verifyPassword(password, found?.passwordHash ?? (await this.decoyHash));
+    if (!found || !ok) {
+      await throttle.recordFailure(source);
+      await fail(found ? 'wrong_password' : 'unknown_user', found?.user.id ?? null);
+      throw new UnauthorizedError('Invalid username or password.');
+    }
+
+    await throttle.recordSuccess(source);
+    await sessions.pruneExpired();
+    const session = await sessions.create(found.user.id);
+    await audit.record({
+      action: 'login',
+      entityType: 'session',
+      entityId: null,
+      userId: found.user.id,
+      siteId: null,
+      outcome: 'success',
+      context: { username, ip },
+    });
+    log.info({ userId: found.user.id, username, ip }, 'panel login');
+    return { user: found.user, token: session.token, csrfToken: session.csrfToken };
+  }
+}

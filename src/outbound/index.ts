@@ -1,0 +1,24 @@
+export { checkAddress, parseIpLiteral, type AddressVerdict } from './addresses.js';
+export {
+  checkSiteUrl,
+  createOutboundClient,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type OutboundClient,
+  type OutboundOptions,
+  type OutboundRequest,
+  type OutboundResponse,
+  type Resolver,
+} from './client.js';
+export {
+  AddressNotAllowedError,
+  InvalidSiteResponseError,
+  InvalidSiteUrlError,
+  RedirectRefusedError,
+  ResponseTooLargeError,
+  SiteAnswerError,
+  SiteTimeoutError,
+  SiteUnreachableError,
+} from './errors.js';
+export { createLimiter, type Limiter } from './limiter.js';
+export { cleanText, isNoRoute, readSiteError, type SiteErrorBody } from './siteAnswer.js';
+export { siteEndpoint } from './urls.js';

@@ -1,0 +1,96 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { AuditLog } from '../audit/log.js';
+import { createAuditRouter } from '../audit/routes.js';
+import { LoginService } from '../auth/login.js';
+import { requireCsrf, requireSession } from '../auth/middleware.js';
+import { createLoginRouter, createSessionRouter } from '../auth/routes.js';
+import { SessionStore } from '../auth/sessions.js';
+import { LoginThrottle } from '../auth/throttle.js';
+import { UserService } from '../auth/users.js';
+import { createUsersRouter } from '../auth/usersRoutes.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/index.js';
+import type { Logger } from '../logger.js';
+import { createMultisiteRouter } from '../multisite/index.js';
+import { createRemoteFeature } from '../remote/index.js';
+import { createSitesRouter } from '../sites/routes.js';
+import { SecretBox } from '../sites/secretBox.js';
+import { loadSecretKey } from '../sites/secretKey.js';
+import { SiteService } from '../sites/service.js';
+import { jsonBody } from './body.js';
+
+export interface PanelDeps {
+  config: Config;
+  log: Logger;
+  db: Db;
+}
+
+export interface Panel {
+  /** Every panel route: /auth/*, /users/*, /sites/*, /audit, /remote/*, multisite routes. */
+  router: Router;
+  /** The panel's services, for other composition code (and tests). */
+  users: UserService;
+  sites: SiteService;
+  audit: AuditLog;
+  close(): Promise<void>;
+}
+
+/** Panel answers are per user and change with every action: never cached. */
+const noStore: Middleware = async (ctx, next) => {
+  ctx.set('Cache-Control', 'no-store');
+  await next();
+};
+
+/**
+ * Composition of the panel features (auth, users, sites, audit, remote, multisite): builds each
+ * service once and mounts the routes. Only POST /auth/login is public; every other route runs
+ * behind requireSession (401) and requireCsrf (403 for state-changing methods), in that order.
+ */
+export async function createPanel(deps: PanelDeps): Promise<Panel> {
+  const { config, log, db } = deps;
+
+  const audit = new AuditLog(db);
+  const users = new UserService(db, audit);
+  const sessions = new SessionStore(db);
+  const throttle = new LoginThrottle(db);
+  const login = new LoginService({ users, sessions, throttle, audit, log });
+  const box = new SecretBox(
+    loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' }, log),
+  );
+  const sites = new SiteService(db, box, audit);
+
+  if (config.adminUser && config.adminPassword) {
+    if (await users.ensureInitialAdmin(config.adminUser, config.adminPassword)) {
+      log.info({ username: config.adminUser }, 'created the first panel admin from ADMIN_USER');
+    }
+  }
+
+  const remote = createRemoteFeature({ config, log, db, sites, audit });
+  const multisite = createMultisiteRouter({ config, log, sites, audit });
+
+  const body = jsonBody();
+  // @koa/router flattens nested routers into this one, in this order. Route-less middleware
+  // (noStore, the session and CSRF checks, the body parser) only runs when a panel route matches,
+  // so unknown paths still fall through to 404 and other routers are untouched.
+  const router = new Router();
+  router.use(noStore);
+  router.use(createLoginRouter({ config, login, body }).routes());
+  router.use(requireSession(sessions), requireCsrf(), body);
+  router.use(createSessionRouter({ config, sessions, audit }).routes());
+  router.use(createUsersRouter({ users }).routes());
+  router.use(createSitesRouter({ sites }).routes());
+  router.use(createAuditRouter({ audit, assignedSiteIds: (id) => users.assignedSiteIds(id) }).routes());
+  router.use(remote.router.routes());
+  router.use(multisite.routes());
+
+  return {
+    router,
+    users,
+    sites,
+    audit,
+    async close() {
+      await remote.close();
+    },
+  };
+}

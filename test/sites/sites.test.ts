@@ -1,0 +1,182 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dbTargets } from '../helpers/db.js';
+import { createSite, usePanel } from '../panel/harness.js';
+
+const LICENSE = 'LIC-9f8e7d6c5b4a-SECRET-K3Y9';
+const MS_USER = 'network-admin-user';
+const MS_PASSWORD = 'ms-pass W0rd with spaces';
+
+describe.each(dbTargets)('sites (%s)', (target) => {
+  const h = usePanel(target);
+
+  it('creates a site with a normalised URL and no secrets in the answer', async () => {
+    const res = await h.admin.post('/sites', {
+      name: '  Shop  ',
+      url: 'HTTPS://Shop.Example:443/blog//',
+      licenseKey: LICENSE,
+      multisite: { user: MS_USER, password: MS_PASSWORD },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      site: {
+        id: expect.any(Number),
+        name: 'Shop',
+        url: 'https://shop.example/blog',
+        isMultisite: true,
+        hasLicenseKey: true,
+        hasMultisiteCredentials: true,
+        licenseKeyHint: 'K3Y9',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        updatedAt: expect.any(String),
+      },
+    });
+    const text = JSON.stringify(res.body);
+    expect(text).not.toContain(LICENSE);
+    expect(text).not.toContain(MS_PASSWORD);
+    expect(text).not.toContain(MS_USER);
+  });
+
+  it('lists and reads sites', async () => {
+    const list = await h.admin.get('/sites');
+    expect(list.status).toBe(200);
+    expect(list.body.sites).toHaveLength(1);
+    const id = list.body.sites[0].id;
+    const one = await h.admin.get(`/sites/${id}`);
+    expect(one.body.site).toEqual(list.body.sites[0]);
+    expect((await h.admin.get('/sites/98765')).status).toBe(404);
+    expect((await h.admin.get('/sites/not-a-number')).status).toBe(400);
+    expect((await h.admin.get('/sites/0')).status).toBe(400);
+  });
+
+  it('encrypts secrets at rest (raw rows hold no plaintext) and decrypts them for outbound use', async () => {
+    const site = (await h.admin.get('/sites')).body.sites[0];
+    const k = h.server.app.db.kysely;
+    const siteRow = await k.selectFrom('sites').selectAll().where('id', '=', site.id).executeTakeFirstOrThrow();
+    const licenseRows = await k.selectFrom('license_activations').selectAll().where('site_id', '=', site.id).execute();
+    expect(licenseRows).toHaveLength(1);
+    expect(licenseRows[0]).toMatchObject({ license_key_hint: 'K3Y9', status: 'active' });
+    expect(licenseRows[0].license_key_enc).toMatch(/^v1:[A-Za-z0-9+/=]+$/);
+    expect(siteRow.multisite_user_enc).toMatch(/^v1:/);
+    expect(siteRow.multisite_password_enc).toMatch(/^v1:/);
+    const raw = JSON.stringify({ siteRow, licenseRows });
+    for (const secret of [LICENSE, MS_PASSWORD, MS_USER, Buffer.from(LICENSE).toString('base64')]) {
+      expect(raw).not.toContain(secret);
+    }
+
+    // SiteAccess.getSecrets is how the remote and multisite features read them.
+    expect(await h.server.app.panel.sites.getSecrets(site.id)).toEqual({
+      licenseKey: LICENSE,
+      multisiteUser: MS_USER,
+      multisitePassword: MS_PASSWORD,
+    });
+  });
+
+  it('a ciphertext moved to another site does not decrypt (bound to its row)', async () => {
+    const other = await createSite(h.admin, { name: 'Other', url: 'https://other.example', licenseKey: 'OTHER-KEY-1234' });
+    const first = (await h.admin.get('/sites')).body.sites[0];
+    const k = h.server.app.db.kysely;
+    const stolen = await k.selectFrom('license_activations').select('license_key_enc').where('site_id', '=', first.id).executeTakeFirstOrThrow();
+    await k.updateTable('license_activations').set({ license_key_enc: stolen.license_key_enc }).where('site_id', '=', other.id).execute();
+    await expect(h.server.app.panel.sites.getSecrets(other.id)).rejects.toThrow(/Cannot decrypt/);
+    await h.admin.request('DELETE', `/sites/${other.id}`);
+  });
+
+  it('generated the encryption key once into DATA_DIR/secret.key with mode 0600 and warned', () => {
+    const file = path.join(h.server.config.dataDir, 'secret.key');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
+    const warning = h.server.logs.find((l) => l.level === 40 && String(l.msg).includes('SECRET_KEY'));
+    expect(warning).toBeDefined();
+  });
+
+  it('edits a site: fields, key replacement and removal, multisite removal', async () => {
+    const site = await createSite(h.admin, { name: 'Edit me', url: 'http://edit.example', licenseKey: 'FIRST-KEY-AAAA' });
+    const renamed = await h.admin.request('PATCH', `/sites/${site.id}`, { name: 'Edited', url: 'http://edit.example/wp/' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.site).toMatchObject({ name: 'Edited', url: 'http://edit.example/wp', licenseKeyHint: 'AAAA' });
+
+    const rekeyed = await h.admin.request('PATCH', `/sites/${site.id}`, { licenseKey: 'SECOND-KEY-BBBB' });
+    expect(rekeyed.body.site).toMatchObject({ hasLicenseKey: true, licenseKeyHint: 'BBBB' });
+    expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe('SECOND-KEY-BBBB');
+    const rows = await h.server.app.db.kysely.selectFrom('license_activations').selectAll().where('site_id', '=', site.id).execute();
+    expect(rows).toHaveLength(1);
+
+    const withMs = await h.admin.request('PATCH', `/sites/${site.id}`, { multisite: { user: 'u', password: 'p' } });
+    expect(withMs.body.site).toMatchObject({ isMultisite: true, hasMultisiteCredentials: true });
+
+    const cleared = await h.admin.request('PATCH', `/sites/${site.id}`, { licenseKey: null, multisite: null });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.site).toMatchObject({
+      isMultisite: false,
+      hasLicenseKey: false,
+      hasMultisiteCredentials: false,
+      licenseKeyHint: null,
+    });
+    expect(await h.server.app.panel.sites.getSecrets(site.id)).toEqual({
+      licenseKey: null,
+      multisiteUser: null,
+      multisitePassword: null,
+    });
+    expect((await h.admin.request('PATCH', '/sites/99999', { name: 'x' })).status).toBe(404);
+  });
+
+  it('deletes a site with its license activation and assignments', async () => {
+    const site = await createSite(h.admin, { name: 'Doomed', url: 'https://doomed.example', licenseKey: 'DOOMED-KEY-0000' });
+    expect((await h.admin.request('DELETE', `/sites/${site.id}`)).status).toBe(204);
+    expect((await h.admin.get(`/sites/${site.id}`)).status).toBe(404);
+    expect((await h.admin.request('DELETE', `/sites/${site.id}`)).status).toBe(404);
+    const left = await h.server.app.db.kysely.selectFrom('license_activations').selectAll().where('site_id', '=', site.id).execute();
+    expect(left).toEqual([]);
+    await expect(h.server.app.panel.sites.getSecrets(site.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it.each([
+    [{ name: 'x', url: 'ftp://files.example' }, 'url: must use http or https'],
+    [{ name: 'x', url: 'https://user:pw@site.example' }, 'url: must not contain credentials'],
+    [{ name: 'x', url: 'not a url' }, 'url: must be an absolute http(s) URL'],
+    [{ name: 'x', url: 'https://site.example/?a=1' }, 'url: must not contain a query string'],
+    [{ name: 'x', url: 'javascript:alert(1)' }, 'url: must use http or https'],
+    [{ name: '', url: 'https://site.example' }, 'name: must not be empty'],
+    [{ url: 'https://site.example' }, 'name:'],
+    [{ name: 'x', url: 'https://site.example', licenseKey: 'short' }, 'licenseKey: must be at least 8 characters'],
+    [{ name: 'x', url: 'https://site.example', licenseKey: 'has spaces in it' }, 'licenseKey: must be printable ASCII'],
+    [{ name: 'x', url: 'https://site.example', multisite: { user: 'u' } }, 'multisite.password:'],
+    [{ name: 'x', url: 'https://site.example', multisite: { user: 'u', password: 'p\r\nX-Injected: 1' } }, 'multisite.password: must be printable ASCII'],
+    [{ name: 'x', url: 'https://site.example', license_key: 'ABCDEFGHIJ' }, 'Unrecognized key'],
+  ])('rejects invalid input %j with 400', async (body, message) => {
+    const res = await h.admin.post('/sites', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('bad_request');
+    expect(res.body.error.message).toContain(message);
+  });
+
+  it('rejects an empty PATCH and a non-JSON body with 400', async () => {
+    const site = (await h.admin.get('/sites')).body.sites[0];
+    const empty = await h.admin.request('PATCH', `/sites/${site.id}`, {});
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toContain('nothing to change');
+    const text = await h.admin.request('POST', '/sites', undefined, { headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(400);
+  });
+
+  it('never writes a secret to the logs', () => {
+    const logs = JSON.stringify(h.server.logs);
+    for (const secret of [LICENSE, MS_PASSWORD, 'SECOND-KEY-BBBB', 'DOOMED-KEY-0000', 'admin-password-1']) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
+
+describe('SECRET_KEY from the environment', () => {
+  const key = 'a'.repeat(64);
+  const h = usePanel(dbTargets[0], { env: { SECRET_KEY: key } });
+
+  it('uses it and writes no key file', async () => {
+    await createSite(h.admin, { name: 'K', url: 'https://k.example', licenseKey: 'ENV-KEY-SITE-1' });
+    expect(fs.existsSync(path.join(h.server.config.dataDir, 'secret.key'))).toBe(false);
+    const site = (await h.admin.get('/sites')).body.sites[0];
+    expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe('ENV-KEY-SITE-1');
+  });
+});
