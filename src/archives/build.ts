@@ -15,13 +15,20 @@ const STORED = /\.(png|jpe?g|gif|webp|avif|ico|woff2?|zip|gz|tgz|bz2|xz|7z|mp3|m
  * `git archive --format=tar` walks the tree (honouring `export-ignore` from the tree's own
  * `.gitattributes`) and the entries are re-packed into a zip as they arrive: no checkout, no
  * temp files, nothing held whole in memory. Dates are the commit's, so a rebuild is identical.
+ * `out` belongs to the build: it is ended on success and destroyed on failure.
  */
 export async function buildZip(gitDir: string, commit: string, folderName: string, out: Writable): Promise<void> {
-  assertSha(commit);
   const folder = checkFolderName(folderName);
-  if (!folder.ok) throw new Error(`folderName ${folder.message}`);
+  try {
+    assertSha(commit);
+    if (!folder.ok) throw new Error(`folderName ${folder.message}`);
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
 
-  const git = spawnGit(gitDir, ['archive', '--format=tar', `--prefix=${folder.value}/`, '--end-of-options', commit]);
+  // tar.umask 022: files 0644 and folders 0755 (git's default, 002, makes them group-writable).
+  const git = spawnGit(gitDir, ['-c', 'tar.umask=0022', 'archive', '--format=tar', `--prefix=${folderName}/`, '--end-of-options', commit]);
   let stderr = '';
   git.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
   const exited = new Promise<number | null>((resolve, reject) => {

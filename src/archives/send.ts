@@ -42,8 +42,9 @@ export async function sendArchive(ctx: Context, file: ArchiveFile, filename: str
       if (ranges === -1) {
         ctx.status = 416;
         ctx.set('Content-Range', `bytes */${file.size}`);
-        ctx.remove('Content-Type');
-        ctx.body = null;
+        ctx.remove('Content-Disposition');
+        ctx.type = 'text/plain; charset=utf-8';
+        ctx.body = 'Range Not Satisfiable';
         return;
       }
       if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {

@@ -138,18 +138,14 @@ export class ArchiveStore {
     const started = performance.now();
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+    // Opened before the build starts, so that the catch below always finds the file to remove.
+    const handle = await fs.promises.open(temp, 'wx');
     try {
-      const out = fs.createWriteStream(temp, { flags: 'wx' });
-      await buildZip(key.gitDir, key.commit, key.folderName, out);
-      // The bytes reach the disk before the name does: a crash leaves no truncated zip behind.
-      const handle = await fs.promises.open(temp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      // flush: the bytes reach the disk (fsync) before the name does, so a crash leaves no truncated zip behind.
+      await buildZip(key.gitDir, key.commit, key.folderName, handle.createWriteStream({ flush: true }));
       await fs.promises.rename(temp, file);
     } catch (err) {
+      await handle.close().catch(() => undefined);
       await fs.promises.rm(temp, { force: true });
       throw err;
     }

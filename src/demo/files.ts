@@ -54,7 +54,7 @@ From the git tags of this repository, served by the update server.
 
 ${changelog.join('\n\n')}
 `,
-    '.gitattributes': 'tests/ export-ignore\n.gitattributes export-ignore\n',
+    '.gitattributes': 'tests/ export-ignore\n.wordpress-org/ export-ignore\n.gitattributes export-ignore\n',
     'tests/test-hello.php': '<?php // development-only file, left out of release zips by export-ignore\n',
     '.wordpress-org/icon.svg':
       '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 128 128"><rect width="128" height="128" fill="#2271b1"/><text x="64" y="80" font-size="56" text-anchor="middle" fill="#fff">H</text></svg>\n',

@@ -19,6 +19,5 @@ export {
   SiteTimeoutError,
   SiteUnreachableError,
 } from './errors.js';
-export { createLimiter, type Limiter } from './limiter.js';
 export { cleanText, isNoRoute, readSiteError, type SiteErrorBody } from './siteAnswer.js';
 export { siteEndpoint } from './urls.js';

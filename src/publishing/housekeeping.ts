@@ -13,8 +13,6 @@ export interface HousekeepingDeps {
   /** Versions per branch whose zips are kept (ARCHIVE_KEEP_VERSIONS). */
   keepVersions: number;
   log: Logger;
-  /** Zips built at once in the background (building is CPU-bound). */
-  concurrency?: number;
 }
 
 /**
@@ -24,22 +22,18 @@ export interface HousekeepingDeps {
  * that stops it.
  */
 export function attachHousekeeping(deps: HousekeepingDeps): () => void {
-  const queue = new BuildQueue(deps.concurrency ?? 2);
   const pruning = new Map<string, Promise<void>>();
   let stopped = false;
 
   const unsubscribe = deps.releases.onReleases((project, releases, previous) => {
     if (stopped) return;
+    // The store bounds how many zips are built at once; these wait their turn there.
     for (const key of newLatest(project, releases, previous)) {
-      queue.push(async () => {
-        if (stopped) return;
-        try {
-          await deps.archives.prebuild(key);
-          deps.log.debug({ slug: key.slug, version: key.version }, 'release zip prebuilt');
-        } catch (err) {
-          deps.log.warn({ slug: key.slug, version: key.version, error: err instanceof Error ? err.message : String(err) }, 'prebuilding a release zip failed');
-        }
-      });
+      deps.archives.prebuild(key).then(
+        () => deps.log.debug({ slug: key.slug, version: key.version }, 'release zip prebuilt'),
+        (err: unknown) =>
+          deps.log.warn({ slug: key.slug, version: key.version, error: err instanceof Error ? err.message : String(err) }, 'prebuilding a release zip failed'),
+      );
     }
     // One prune at a time per project; a newer one runs after the running one.
     const keep = keptReleases(releases, deps.keepVersions);
@@ -101,27 +95,4 @@ export function keptReleases(releases: ProjectReleases, keepVersions: number): {
     for (const [id, c] of mine) keep.set(id, c);
   }
   return [...keep.values()];
-}
-
-/** Runs at most `limit` tasks at once, in order. */
-class BuildQueue {
-  private active = 0;
-  private readonly waiting: (() => Promise<void>)[] = [];
-  constructor(private readonly limit: number) {}
-
-  push(task: () => Promise<void>): void {
-    this.waiting.push(task);
-    this.next();
-  }
-
-  private next(): void {
-    while (this.active < this.limit && this.waiting.length > 0) {
-      const task = this.waiting.shift()!;
-      this.active++;
-      void task().finally(() => {
-        this.active--;
-        this.next();
-      });
-    }
-  }
 }

@@ -1,19 +1,19 @@
 import type { AuthUser } from '../auth/types.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Site, SiteAccess } from '../sites/types.js';
-import { createLimiter } from '../outbound/index.js';
+import pLimit from 'p-limit';
 
 /**
  * Every site of a bulk request, checked before anything is sent: unknown ids answer 404, then
  * sites the user is not assigned answer 403; both list the offending ids.
  */
 export async function sitesForUser(sites: SiteAccess, user: AuthUser, siteIds: number[]): Promise<Site[]> {
-  const limiter = createLimiter(16);
+  const limit = pLimit(16);
   const missing: number[] = [];
   const denied: number[] = [];
   const found = await Promise.all(
     siteIds.map((id) =>
-      limiter.run(async () => {
+      limit(async () => {
         try {
           return await sites.getForUser(user, id);
         } catch (err) {

@@ -4,7 +4,8 @@ import type { AuditRecorder } from '../audit/types.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
-import { createLimiter, createOutboundClient, type OutboundClient } from '../outbound/index.js';
+import pLimit from 'p-limit';
+import { createOutboundClient, type OutboundClient } from '../outbound/index.js';
 import type { SiteAccess } from '../sites/types.js';
 import { JobRunner } from './jobRunner.js';
 import { JobStore } from './jobStore.js';
@@ -44,7 +45,7 @@ export function createRemoteFeature(deps: RemoteDeps): RemoteFeature {
     sites: deps.sites,
     audit: deps.audit,
     client,
-    limiter: createLimiter(config.remoteConcurrency),
+    limiter: pLimit(config.remoteConcurrency),
     log,
     timeoutMs: config.remoteTimeoutMs,
     heartbeatMs,

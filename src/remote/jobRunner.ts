@@ -1,7 +1,8 @@
 import type { AuditEntry, AuditRecorder } from '../audit/types.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Limiter, OutboundClient } from '../outbound/index.js';
+import type { LimitFunction } from 'p-limit';
+import type { OutboundClient } from '../outbound/index.js';
 import type { Site, SiteAccess } from '../sites/types.js';
 import type { JobStore, SiteOutcome } from './jobStore.js';
 import { requestSiteUpdate, type UpdateResults } from './siteApi.js';
@@ -17,7 +18,7 @@ export interface JobRunnerDeps {
   sites: SiteAccess;
   audit: AuditRecorder;
   client: OutboundClient;
-  limiter: Limiter;
+  limiter: LimitFunction;
   log: Logger;
   timeoutMs: number;
   heartbeatMs: number;
@@ -76,7 +77,7 @@ export class JobRunner {
   private async runSite(jobId: number, userId: number, site: Site): Promise<void> {
     const { store, limiter } = this.deps;
     let marked: Promise<void> = Promise.resolve();
-    const outcome = await limiter.run(() => {
+    const outcome = await limiter(() => {
       // Not awaited: the slot is for the call; the write only has to land before the outcome.
       marked = store.markSiteRunning(jobId, site.id);
       marked.catch(() => {});

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { captureLogger } from './log.js';
 import { tempDir } from './tmp.js';
 
 export interface TestServer {
@@ -45,14 +44,7 @@ export async function startServer(
       ...options.overrides,
     },
   );
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line));
-      cb();
-    },
-  });
-  const log = createLogger(config.logLevel, sink);
+  const { log, lines: logs } = captureLogger(config.logLevel);
   const app = await createApp(config, log);
   await app.listen();
   const url = app.url();

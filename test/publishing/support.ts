@@ -1,27 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { ProjectRegistry } from '../../src/projects/registry.js';
 import { TestRepo, pluginHeader } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 
-/** A real pino logger whose lines are kept (parsed and raw) for assertions. */
-export function captureLogger(level = 'debug'): { log: Logger; lines: Record<string, unknown>[]; text: () => string } {
-  const raw: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      for (const line of String(chunk).split('\n')) {
-        if (!line.trim()) continue;
-        raw.push(line);
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      cb();
-    },
-  });
-  return { log: createLogger(level, sink), lines, text: () => raw.join('\n') };
-}
+export { captureLogger } from '../helpers/log.js';
 
 /** A developer's plugin repository with a bare "remote" it pushes to. */
 export class PluginRemote {

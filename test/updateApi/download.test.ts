@@ -65,6 +65,35 @@ describe('download_latest', () => {
     expect(Buffer.from(await part.arrayBuffer())).toEqual(full.subarray(10, 20));
   });
 
+  it('answers unsatisfiable ranges with 416, and a stale If-Range or several ranges with the whole zip', async () => {
+    const url = `${server.url}/api?action=download_latest&slug=acme-tools&version=1.1.0`;
+    const head = await fetch(url, { method: 'HEAD' });
+    const size = Number(head.headers.get('content-length'));
+    const etag = head.headers.get('etag')!;
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+
+    const beyond = await fetch(url, { headers: { range: `bytes=${size}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${size}`);
+
+    const tail = await fetch(url, { headers: { range: 'bytes=-5', 'if-range': etag } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get('content-range')).toBe(`bytes ${size - 5}-${size - 1}/${size}`);
+    expect((await tail.arrayBuffer()).byteLength).toBe(5);
+
+    const stale = await fetch(url, { headers: { range: 'bytes=0-9', 'if-range': '"another"' } });
+    expect(stale.status).toBe(200);
+    expect((await stale.arrayBuffer()).byteLength).toBe(size);
+
+    const several = await fetch(url, { headers: { range: 'bytes=0-1,5-6' } });
+    expect(several.status).toBe(200);
+    expect((await several.arrayBuffer()).byteLength).toBe(size);
+
+    const otherTag = await fetch(url, { headers: { 'if-none-match': '"another", W/"x"' } });
+    expect(otherTag.status).toBe(200);
+    await otherTag.arrayBuffer();
+  });
+
   it('builds a theme zip under the slug folder', async () => {
     const { res, file } = await download('action=download_latest&slug=acme-theme');
     expect(res.status).toBe(200);
