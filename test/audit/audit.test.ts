@@ -194,6 +194,30 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
     expect(after).toEqual(before);
   });
 
+  it('the database refuses to overwrite a row through an insert (REPLACE on SQLite, upsert on PostgreSQL)', async () => {
+    const k = h.server.app.db.kysely;
+    const before = await k.selectFrom('audit_log').selectAll().orderBy('id').execute();
+    const victim = before[0]!;
+    const columns = sql`(id, created_at, user_id, site_id, action, entity_type, entity_id, outcome, context, prev_hash, hash)`;
+    const values = sql`(${victim.id}, ${victim.created_at}, null, null, 'rewritten', 'history', null, 'success', '{}', ${victim.prev_hash}, ${victim.hash})`;
+    const attempts =
+      target.name === 'sqlite'
+        ? [
+            sql`insert or replace into audit_log ${columns} values ${values}`,
+            sql`replace into audit_log ${columns} values ${values}`,
+            sql`insert into audit_log ${columns} values ${values} on conflict (id) do update set action = excluded.action`,
+            sql`insert or ignore into audit_log ${columns} values ${values}`,
+          ]
+        : [
+            sql`insert into audit_log ${columns} values ${values} on conflict (id) do update set action = excluded.action`,
+            sql`insert into audit_log ${columns} values ${values} on conflict on constraint audit_log_pkey do update set outcome = 'failure'`,
+          ];
+    for (const attempt of attempts) await expect(attempt.execute(k)).rejects.toThrow(/append-only/);
+    const after = await k.selectFrom('audit_log').selectAll().orderBy('id').execute();
+    expect(after).toEqual(before);
+    expect((await h.admin.get('/audit/verify')).body).toEqual({ ok: true, checked: before.length });
+  });
+
   it('verify reports the first row of a forged chain', async () => {
     const k = h.server.app.db.kysely;
     const last = await k.selectFrom('audit_log').select(['id', 'hash']).orderBy('id', 'desc').executeTakeFirstOrThrow();

@@ -55,7 +55,7 @@ export interface LicenseActivationsTable {
   activated_at: string;
 }
 
-/** Append-only (database triggers refuse UPDATE and DELETE); each row hashes the previous one. */
+/** Append-only (database triggers refuse UPDATE, DELETE and, on SQLite, REPLACE); each row hashes the previous one. */
 export interface AuditLogTable {
   id: Generated<number>;
   created_at: string;
