@@ -16,7 +16,8 @@ export function credentialEnv(
   const env: Record<string, string> = {};
   if (transport === 'http' && credentials?.password !== undefined) {
     const parsed = new URL(url);
-    const username = credentials.username ?? (decodeURIComponent(parsed.username) || 'git');
+    // http(s) URLs carry no user info (refused by the settings parser): the user name is in the settings.
+    const username = credentials.username ?? 'git';
     const token = Buffer.from(`${username}:${credentials.password}`, 'utf8').toString('base64');
     env.GIT_CONFIG_COUNT = '1';
     env.GIT_CONFIG_KEY_0 = `http.${parsed.protocol}//${parsed.host}/.extraHeader`;

@@ -3,7 +3,8 @@ import path from 'node:path';
 /**
  * The `repository` setting: a local path or a git URL. Whatever passes here is safe to hand
  * to git as a positional argument (after `--`): it cannot be read as an option, cannot pick a
- * command-running transport (`ext::`), and carries no password.
+ * command-running transport (`ext::`), and carries no password (nor, over http(s), a user name,
+ * which is where tokens get pasted).
  */
 export type RepositoryCheck =
   | { ok: true; repository: string; isRemote: boolean }
@@ -44,6 +45,16 @@ export function checkRepository(value: string, cwd: string): RepositoryCheck {
     }
     if (url.password !== '') {
       return { ok: false, message: 'must not contain a password: reference it in credentials.password as {"env": "NAME"} instead' };
+    }
+    // In an http(s) URL the user name is where tokens end up (https://ghp_…@github.com/…): refused
+    // whatever it is, and never repeated in the message. ssh user names (git@host) stay allowed.
+    if ((scheme === 'https' || scheme === 'http') && url.username !== '') {
+      return {
+        ok: false,
+        message:
+          'must not contain a user name or token before "@" (it would sit in the settings file and in git\'s view of the URL): ' +
+          'write the URL without it and put the user name in credentials.username and the token in credentials.password as {"env": "NAME"}',
+      };
     }
     if (scheme === 'file') {
       if (url.pathname === '' || url.pathname === '/') return { ok: false, message: 'file:// URL has no path' };

@@ -141,7 +141,7 @@ describe('repository', () => {
     'git://example.org/plugin.git',
     'file:///var/git/plugin.git',
     'git@github.com:me/plugin.git',
-    'https://x-access-token@github.com/me/plugin.git',
+    'ssh://deploy@git.example.org:2222/me/plugin.git',
   ])('takes %s as a remote, as written', async (repository) => {
     const s = await ok('remote', { repository });
     expect([s.repository, s.isRemote]).toEqual([repository, true]);
@@ -177,6 +177,26 @@ describe('repository', () => {
     expect(p!.key).toBe('repository');
     expect(p!.message).toContain(reason);
     expect(p!.message).not.toContain('hunter2');
+  });
+
+  it.each([
+    'https://ghp_Zx81TOKENvalue@github.com/acme/plugin.git',
+    'https://x-access-token@github.com/acme/plugin.git',
+    'http://deploy@127.0.0.1:3000/acme/plugin.git',
+    'HTTPS://ghp_Zx81TOKENvalue@github.com/acme/plugin.git',
+  ])('rejects user info in an http(s) URL (%s), pointing to credentials and never repeating it', async (repository) => {
+    const all = await problems('tokenurl', { repository });
+    expect(all).toEqual([
+      {
+        file: path.join(dir, 'tokenurl.json'),
+        slug: 'tokenurl',
+        key: 'repository',
+        message:
+          'must not contain a user name or token before "@" (it would sit in the settings file and in git\'s view of the URL): ' +
+          'write the URL without it and put the user name in credentials.username and the token in credentials.password as {"env": "NAME"}',
+      },
+    ]);
+    expect(JSON.stringify(all)).not.toMatch(/ghp_|x-access-token|deploy@/);
   });
 
   it('rejects a non-string', async () => {
