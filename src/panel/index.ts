@@ -50,14 +50,15 @@ const noStore: Middleware = async (ctx, next) => {
 export async function createPanel(deps: PanelDeps): Promise<Panel> {
   const { config, log, db } = deps;
 
+  // First: without a usable key (PostgreSQL needs SECRET_KEY) the server must not start at all.
+  const box = new SecretBox(
+    loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' }, log),
+  );
   const audit = new AuditLog(db);
   const users = new UserService(db, audit);
   const sessions = new SessionStore(db);
   const throttle = new LoginThrottle(db);
   const login = new LoginService({ users, sessions, throttle, audit, log });
-  const box = new SecretBox(
-    loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' }, log),
-  );
   const sites = new SiteService(db, box, audit);
 
   if (config.adminUser && config.adminPassword) {

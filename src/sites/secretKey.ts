@@ -22,18 +22,23 @@ export function parseSecretKey(text: string, source: string): Buffer {
 }
 
 /**
- * The key that encrypts site secrets: SECRET_KEY when set; otherwise one generated once into
- * <dataDir>/secret.key (mode 0600). A generated key is per machine, so several instances
- * sharing one PostgreSQL database must all be given the same SECRET_KEY.
+ * The key that encrypts site secrets: SECRET_KEY when set. On SQLite (one instance) it may be
+ * left unset: a key is generated once into <dataDir>/secret.key (mode 0600) and reused. On
+ * PostgreSQL the database may be shared by several instances, each with its own DATA_DIR, and
+ * a key generated per machine would make each instance unable to read the others' secrets: there
+ * SECRET_KEY is required and the server refuses to start without it.
  */
 export function loadSecretKey(options: { secretKey?: string; dataDir: string; shared: boolean }, log: Logger): Buffer {
   if (options.secretKey) return parseSecretKey(options.secretKey, 'SECRET_KEY');
+  if (options.shared) {
+    throw new SecretKeyError(
+      'SECRET_KEY must be set when DATABASE_URL points to PostgreSQL: every instance sharing the database needs ' +
+        'the same key to read the site secrets (generate one with `openssl rand -hex 32`).',
+    );
+  }
   const file = path.join(options.dataDir, 'secret.key');
-  const advice = 'set SECRET_KEY (the same value on every instance) when several instances share the panel database';
   try {
-    const key = parseSecretKey(fs.readFileSync(file, 'utf8'), file);
-    if (options.shared) log.warn({ file }, `SECRET_KEY is not set: using the key file of this machine; ${advice}`);
-    return key;
+    return parseSecretKey(fs.readFileSync(file, 'utf8'), file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -41,7 +46,11 @@ export function loadSecretKey(options: { secretKey?: string; dataDir: string; sh
   try {
     // 'wx': if another process created it first, use theirs.
     fs.writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    log.warn({ file }, `SECRET_KEY is not set: generated a key to encrypt site secrets; keep this file, and ${advice}`);
+    log.warn(
+      { file },
+      'SECRET_KEY is not set: generated a key to encrypt site secrets; keep this file (single instance only: ' +
+        'set SECRET_KEY before moving to PostgreSQL or several instances)',
+    );
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }

@@ -11,6 +11,9 @@ export interface DbTarget {
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
 
+/** The SECRET_KEY the PostgreSQL target runs with (a test value, never a real key). */
+export const TEST_SECRET_KEY = '5e'.repeat(32);
+
 const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function postgresAnswers(): Promise<boolean> {
@@ -44,7 +47,8 @@ const postgres: DbTarget = {
     const url = new URL(PG_ADMIN_URL);
     url.pathname = `/${name}`;
     return {
-      env: { DATABASE_URL: url.toString() },
+      // PostgreSQL may be shared by instances, so the server requires SECRET_KEY there.
+      env: { DATABASE_URL: url.toString(), SECRET_KEY: TEST_SECRET_KEY },
       async drop() {
         const c = new pg.Client({ connectionString: PG_ADMIN_URL });
         await c.connect();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dbTargets } from '../helpers/db.js';
+import { startServer } from '../helpers/server.js';
 import { createSite, usePanel } from '../panel/harness.js';
 
 const LICENSE = 'LIC-9f8e7d6c5b4a-SECRET-K3Y9';
@@ -83,7 +84,12 @@ describe.each(dbTargets)('sites (%s)', (target) => {
     await h.admin.request('DELETE', `/sites/${other.id}`);
   });
 
-  it('generated the encryption key once into DATA_DIR/secret.key with mode 0600 and warned', () => {
+  it.runIf(target.name === 'postgres')('on PostgreSQL uses SECRET_KEY and writes no key file', () => {
+    expect(h.server.config.secretKey).toBeDefined();
+    expect(fs.existsSync(path.join(h.server.config.dataDir, 'secret.key'))).toBe(false);
+  });
+
+  it.runIf(target.name === 'sqlite')('on SQLite generated the encryption key once into DATA_DIR/secret.key with mode 0600 and warned', () => {
     const file = path.join(h.server.config.dataDir, 'secret.key');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(file, 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
@@ -178,5 +184,27 @@ describe('SECRET_KEY from the environment', () => {
     expect(fs.existsSync(path.join(h.server.config.dataDir, 'secret.key'))).toBe(false);
     const site = (await h.admin.get('/sites')).body.sites[0];
     expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe('ENV-KEY-SITE-1');
+  });
+});
+
+describe.runIf(dbTargets.some((t) => t.name === 'postgres'))('SECRET_KEY on PostgreSQL', () => {
+  it('is required: the server refuses to start without it, naming SECRET_KEY', async () => {
+    const database = await dbTargets.find((t) => t.name === 'postgres')!.create();
+    try {
+      const { SECRET_KEY: _omitted, ...env } = database.env;
+      const start = startServer({ env: { ...env, ADMIN_USER: 'admin', ADMIN_PASSWORD: 'admin-password-1' } });
+      await expect(start).rejects.toThrow(/^SECRET_KEY must be set when DATABASE_URL points to PostgreSQL/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('a bad SECRET_KEY stops the start with a message naming it', async () => {
+    const database = await dbTargets.find((t) => t.name === 'postgres')!.create();
+    try {
+      await expect(startServer({ env: { ...database.env, SECRET_KEY: 'too-short' } })).rejects.toThrow(/^SECRET_KEY must be 32 bytes/);
+    } finally {
+      await database.drop();
+    }
   });
 });
