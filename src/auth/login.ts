@@ -49,21 +49,22 @@ export class LoginService {
       log.info({ username, ip, reason }, 'panel login refused');
     };
 
-    const retryAfter = await throttle.retryAfterSeconds(source);
-    if (retryAfter !== null) {
+    // Counted before the (slow) password check, so parallel guesses cannot outrun the count.
+    const verdict = await throttle.begin(source);
+    if (!verdict.allowed) {
       await fail('throttled', null);
-      throw new TooManyRequestsError('Too many failed logins; try again later.', retryAfter);
+      throw new TooManyRequestsError('Too many failed logins; try again later.', verdict.retryAfterSeconds);
     }
 
     const found = await users.findForLogin(username);
     const ok = await verifyPassword(password, found?.passwordHash ?? (await this.decoyHash));
     if (!found || !ok) {
-      await throttle.recordFailure(source);
+      // The attempt recorded by begin() stays: it is this failure.
       await fail(found ? 'wrong_password' : 'unknown_user', found?.user.id ?? null);
       throw new UnauthorizedError('Invalid username or password.');
     }
 
-    await throttle.recordSuccess(source);
+    await throttle.succeeded(verdict.attempt);
     await sessions.pruneExpired();
     const session = await sessions.create(found.user.id);
     await audit.record({

@@ -175,6 +175,52 @@ describe.each(dbTargets)('login throttling (%s)', (target) => {
   });
 });
 
+describe.each(dbTargets)('login throttling under parallel guesses (%s)', (target) => {
+  const h = usePanel(target);
+  const attempts = () => h.server.app.db.kysely.selectFrom('login_attempts').selectAll().execute();
+
+  it('lets only the allowed number of parallel wrong passwords reach the password check', async () => {
+    await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => rawLogin(h.server.url, { username: ADMIN_USER, password: `parallel-wrong-${i}` })),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+    expect(statuses).toHaveLength(12);
+    // Exactly the five checked attempts are recorded; refused ones are not.
+    expect((await attempts()).filter((r) => r.key === `user:${ADMIN_USER}`)).toHaveLength(5);
+    // The audit log agrees: five wrong passwords, seven throttled.
+    const reasons = (await h.server.app.db.kysely.selectFrom('audit_log').select('context').where('action', '=', 'login').where('outcome', '=', 'failure').execute())
+      .map((r) => JSON.parse(r.context).reason as string);
+    expect(reasons.filter((r) => r === 'wrong_password')).toHaveLength(5);
+    expect(reasons.filter((r) => r === 'throttled')).toHaveLength(7);
+    await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
+  });
+
+  it('holds the per-address limit under parallel guesses across usernames', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 26 }, (_, i) => rawLogin(h.server.url, { username: `parallel-guess-${i}`, password: 'whatever-1' })),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+    await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
+  });
+
+  it('a good login leaves no attempt behind and forgives the username, not the address', async () => {
+    await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
+    await rawLogin(h.server.url, { username: ADMIN_USER, password: 'one-wrong-guess' });
+    await rawLogin(h.server.url, { username: 'someone-else', password: 'another-guess' });
+    expect(await attempts()).toHaveLength(4);
+    expect((await rawLogin(h.server.url, { username: ADMIN_USER, password: ADMIN_PASSWORD })).status).toBe(200);
+    const left = (await attempts()).map((r) => r.key).sort();
+    // The admin's failure is forgiven and the good login recorded nothing; the address keeps its two failures.
+    expect(left).toEqual(['ip:127.0.0.1', 'ip:127.0.0.1', 'user:someone-else']);
+    await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
+  });
+});
+
 describe('session cookie behind https', () => {
   it('is Secure when the public URL is https', async () => {
     const server = await startServer({
