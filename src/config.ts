@@ -39,8 +39,15 @@ const EnvSchema = z.object({
   REMOTE_TIMEOUT_MS: int(100, 600_000).default(30_000),
   /** Let the panel call sites on loopback / private addresses (for LANs and tests). */
   ALLOW_PRIVATE_SITES: boolean.default(false),
-  /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy. */
-  TRUST_PROXY: boolean.default(false),
+  /**
+   * Reverse proxies in front of the server: false/0 (none), true (one), or their number. The
+   * client address is the entry that many places from the right of X-Forwarded-For: entries
+   * further left were written by the client and prove nothing.
+   */
+  TRUST_PROXY: z
+    .union([boolean, int(0, 16)], { error: 'must be true, false or the number of proxies in front (0-16)' })
+    .default(false)
+    .transform((v) => (v === true ? 1 : v === false ? 0 : v)),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -64,7 +71,8 @@ export interface Config {
   remoteConcurrency: number;
   remoteTimeoutMs: number;
   allowPrivateSites: boolean;
-  trustProxy: boolean;
+  /** Proxy hops whose X-Forwarded-* headers are trusted (0: none). */
+  trustProxy: number;
 }
 
 export class ConfigError extends Error {

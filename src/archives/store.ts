@@ -5,6 +5,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { assertSha } from '../git/refs.js';
 import type { Logger } from '../logger.js';
 import { isValidSlug } from '../projects/slug.js';
+import { SERVABLE_VERSION } from '../releases/versions.js';
 import { buildZip } from './build.js';
 
 /** Bumped when the zip layout changes, so zips built by an older server are not served. */
@@ -77,7 +78,7 @@ export class ArchiveStore {
   /** Where the zip of `key` lives (whether or not it is built yet). */
   pathFor(key: Pick<ArchiveKey, 'slug' | 'version' | 'commit' | 'folderName'>): string {
     if (!isValidSlug(key.slug)) throw new Error(`invalid slug: ${JSON.stringify(key.slug)}`);
-    if (!/^[0-9A-Za-z.+-]{1,128}$/.test(key.version)) throw new Error(`invalid version: ${JSON.stringify(key.version)}`);
+    if (!SERVABLE_VERSION.test(key.version)) throw new Error(`invalid version: ${JSON.stringify(key.version)}`);
     assertSha(key.commit);
     const layout = createHash('sha256').update(`${FORMAT}\0${key.folderName}`).digest('hex').slice(0, 8);
     return path.join(this.dir, key.slug, `${key.slug}-${key.version}-${key.commit.slice(0, 12)}-${layout}.zip`);

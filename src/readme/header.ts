@@ -1,4 +1,5 @@
 import type { WpHeader } from '../releases/types.js';
+import { isWebUrl } from './sanitize.js';
 
 /** WordPress reads only the first 8 KiB of a file for its header (get_file_data). */
 export const HEADER_SCAN_BYTES = 8 * 1024;
@@ -28,6 +29,9 @@ function headerPattern(name: string): RegExp {
 
 const PATTERNS = HEADER_NAMES.map(([field, name]) => [field, headerPattern(name)] as const);
 
+/** Fields that become links in WordPress's screens: anything but an http(s) URL is dropped (no javascript:). */
+const URL_FIELDS: ReadonlySet<keyof WpHeader> = new Set(['authorUri', 'homepage']);
+
 /** PHP's trim() character set (JavaScript's trim() also strips Unicode spaces, which PHP keeps). */
 function phpTrim(value: string): string {
   return value.replace(/^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g, '');
@@ -51,7 +55,8 @@ function headerArea(file: string | Uint8Array): string {
 /**
  * Parse the WordPress file header of a plugin's main file or a theme's style.css, as
  * WordPress's get_file_data() does: only the first 8 KiB, `Name: value` lines with or
- * without comment decoration, names case-insensitive. Missing or empty values are left out.
+ * without comment decoration, names case-insensitive. Missing or empty values are left out,
+ * and so are URI fields that are not http(s) URLs.
  */
 export function parseWpHeader(file: string | Uint8Array): WpHeader {
   const area = headerArea(file);
@@ -61,7 +66,8 @@ export function parseWpHeader(file: string | Uint8Array): WpHeader {
     const match = pattern.exec(area);
     if (!match) continue;
     const value = cleanupHeaderComment(match[1] ?? '');
-    if (value !== '') header[field] = value;
+    if (value === '' || (URL_FIELDS.has(field) && !isWebUrl(value))) continue;
+    header[field] = value;
   }
   return header;
 }

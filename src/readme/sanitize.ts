@@ -26,6 +26,11 @@ function hasScheme(url: string | undefined, schemes: readonly string[]): url is 
   return scheme !== undefined && schemes.includes(scheme);
 }
 
+/** An absolute http(s) URL, as a browser would read its scheme. */
+export function isWebUrl(url: string | undefined): url is string {
+  return hasScheme(url, IMAGE_SCHEMES) && /^https?:\/\/[^/\s]/i.test(url.trim());
+}
+
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
     'p', 'br', 'hr', 'div', 'span',

@@ -6,7 +6,7 @@ import { isSafeRefName, isSha } from '../git/refs.js';
 import { runGit } from '../git/runner.js';
 import { parseReadme, parseWpHeader } from '../readme/index.js';
 import type { BranchReleases, ProjectReleases, Release, ReleaseAssets, TaggedVersion, WpHeader } from './types.js';
-import { sameVersion, tagVersion } from './versions.js';
+import { SERVABLE_VERSION, sameVersion, tagVersion } from './versions.js';
 
 interface RefRow {
   name: string;
@@ -156,6 +156,12 @@ async function pickLatest(
   const version = meta.header.version?.trim();
   if (!version) {
     problems.push(`branch ${branch}: ${project.info} has no Version header; no release`);
+    return null;
+  }
+  if (!SERVABLE_VERSION.test(version)) {
+    problems.push(
+      `branch ${branch}: ${project.info} says Version ${JSON.stringify(version.slice(0, 80))}: letters, digits and . + _ - only (at most 64); no release`,
+    );
     return null;
   }
   return { ...meta, version, tag: null };

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { serialize } from 'php-serialize';
 import type { ProjectSettings } from '../projects/types.js';
 import type { Release } from '../releases/types.js';
+import { escapeHtml } from '../readme/escape.js';
 import { assetUrl, detailsUrl, packageUrl, type LinkContext } from './links.js';
 
 /**
@@ -69,7 +70,8 @@ export function updateEntry(project: ProjectSettings, release: Release, links: L
   const c = compat(release);
   if (project.type === 'theme') {
     return {
-      theme: project.slug,
+      // WordPress keys themes by stylesheet: the folder the zip unpacks to.
+      theme: project.folderName,
       new_version: release.version,
       url: detailsUrl(links),
       package: packageUrl(links, release.version),
@@ -93,8 +95,21 @@ export function updateEntry(project: ProjectSettings, release: Release, links: L
   });
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/**
+ * Readme `Contributors:` are WordPress.org user names; the modal reads display_name, profile and
+ * avatar of each, as WordPress.org's API gives them.
+ */
+function contributorsOf(names: string[]): Record<string, { display_name: string; profile: string; avatar: string }> {
+  const out: Record<string, { display_name: string; profile: string; avatar: string }> = {};
+  for (const name of names) {
+    const user = encodeURIComponent(name);
+    out[name] = {
+      display_name: name,
+      profile: `https://profiles.wordpress.org/${user}/`,
+      avatar: `https://wordpress.org/grav-redirect.php?user=${user}`,
+    };
+  }
+  return out;
 }
 
 /** "2026-11-23 7:45pm GMT", the format WordPress.org uses and strtotime() reads. */
@@ -106,8 +121,8 @@ export function wpDate(iso: string): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${h % 12 || 12}:${pad(d.getUTCMinutes())}${h < 12 ? 'am' : 'pm'} GMT`;
 }
 
-/** The object plugins_api() returns for the "View details" modal. */
-export function pluginInformation(project: ProjectSettings, release: Release, links: LinkContext, downloaded: number): unknown {
+/** The object plugins_api() returns for the "View details" modal, but `downloaded` (see MetadataAnswers). */
+export function pluginInformation(project: ProjectSettings, release: Release, links: LinkContext): unknown {
   const header = release.header;
   const name = header.name ?? release.readme?.name ?? project.slug;
   const authorName = header.author ?? '';
@@ -136,9 +151,6 @@ export function pluginInformation(project: ProjectSettings, release: Release, li
     download_link: packageUrl(links, release.version),
     banners: mapAssets(links, release, release.assets.banners),
     icons: icons(links, release),
-    contributors: release.readme?.contributors?.length
-      ? Object.fromEntries(release.readme.contributors.map((c) => [c, { display_name: c }]))
-      : undefined,
-    downloaded,
+    contributors: release.readme?.contributors?.length ? contributorsOf(release.readme.contributors) : undefined,
   });
 }

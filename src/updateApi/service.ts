@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { ForbiddenError, NotFoundError, UnavailableError, AppError } from '../errors.js';
 import { readBlobs } from '../git/objects.js';
 import type { AccessRequest, ProjectSettings, SettingsProblem } from '../projects/types.js';
@@ -76,7 +77,9 @@ export class UpdateApiService {
       return { version: release.version, commit: release.commit, gitDir: req.releases.gitDir, isLatest: true };
     }
     const tagged = req.branch.versions.find((v) => v.version === version);
-    if (!tagged || !(await this.verify(req, tagged))) {
+    // A pre-release is served only on a pre-release channel, by number as much as by default.
+    const offered = tagged && (semver.prerelease(tagged.version) === null || req.project.prereleaseBranches.includes(req.branch.name));
+    if (!tagged || !offered || !(await this.verify(req, tagged))) {
       throw new NotFoundError(`Version ${version} is not a release of branch ${req.branch.name}.`, CODES.unknownVersion);
     }
     return { version: tagged.version, commit: tagged.commit, gitDir: req.releases.gitDir, isLatest: false };
