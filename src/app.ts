@@ -18,6 +18,8 @@ import { Poller } from './publishing/poller.js';
 import { LocalSource, RoutingSource } from './releases/localSource.js';
 import { ReleaseService } from './releases/service.js';
 import { DownloadCounter } from './updateApi/downloads.js';
+import { createFastPath } from './updateApi/fastPath.js';
+import { MetadataAnswers } from './updateApi/metadata.js';
 import { createUpdateApiRouter } from './updateApi/routes.js';
 import { UpdateApiService } from './updateApi/service.js';
 import { createWebhooksRouter } from './webhooks/index.js';
@@ -67,16 +69,14 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const poller = new Poller({ projects, releases, log, intervalSeconds: config.pollIntervalSeconds });
   const panel = await createPanel({ config, log, db });
 
-  const updateApi = createUpdateApiRouter({
-    config,
-    log,
-    service: new UpdateApiService(projects, releases),
-    archives,
-    downloads,
-  });
+  const service = new UpdateApiService(projects, releases);
+  const answers = new MetadataAnswers(config, service, downloads);
+  const updateApi = createUpdateApiRouter({ config, log, service, answers, archives, downloads });
+  const fastPath = createFastPath({ answers, log, trustProxy: config.trustProxy });
   const webhooks = createWebhooksRouter({ projects, releases, log });
 
-  const koa = new Koa({ proxy: config.trustProxy });
+  // Behind N proxies, the client is N places from the right of X-Forwarded-For (maxIpsCount).
+  const koa = new Koa({ proxy: config.trustProxy > 0, maxIpsCount: config.trustProxy });
   koa.silent = true;
   const root = new Router();
   root.get('/healthz', (ctx) => {
@@ -114,7 +114,10 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
     },
     async listen() {
-      server = http.createServer(koa.callback());
+      const koaHandler = koa.callback();
+      server = http.createServer((req, res) => {
+        if (!fastPath(req, res)) void koaHandler(req, res);
+      });
       server.keepAliveTimeout = 65_000;
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

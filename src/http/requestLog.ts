@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
  */
 export function requestLog(log: Logger): Middleware {
   return async (ctx, next) => {
+    if (!log.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     try {
       await next();

@@ -10,9 +10,12 @@ export interface LinkContext {
 }
 
 function withQuery(base: string, params: Record<string, string | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, v);
-  return `${base}?${q.toString()}`;
+  let query = '';
+  for (const key in params) {
+    const value = params[key];
+    if (value !== undefined) query += `${query ? '&' : ''}${key}=${encodeURIComponent(value)}`;
+  }
+  return `${base}?${query}`;
 }
 
 export function packageUrl(c: LinkContext, version: string): string {

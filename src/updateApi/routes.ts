@@ -5,24 +5,24 @@ import type { Context } from 'koa';
 import type { ArchiveStore } from '../archives/store.js';
 import { sendArchive } from '../archives/send.js';
 import type { Config } from '../config.js';
-import { NotFoundError } from '../errors.js';
-import { spawnGit } from '../git/runner.js';
+import { NotFoundError, UnavailableError } from '../errors.js';
 import { errorHandler, type ErrorWriter } from '../http/errors.js';
 import { isValidSlug } from '../projects/slug.js';
 import { renderDetailsPage } from '../readme/index.js';
-import { isNewer } from '../releases/versions.js';
-import { errorArray, phpSerialize, pluginInformation, upToDateHint, updateEntry } from './answers.js';
+import { SERVABLE_VERSION } from '../releases/versions.js';
+import { errorArray, phpSerialize } from './answers.js';
+import { ReleaseAssetCache } from './assets.js';
 import type { DownloadCounter } from './downloads.js';
-import type { LinkContext } from './links.js';
-import { CODES, readParams, type ApiParams } from './params.js';
+import { apiLogFields, type MetadataAnswers } from './metadata.js';
+import { CODES, koaParams, paramsFrom, readParams, type ApiParams } from './params.js';
 import type { ResolvedRequest, UpdateApiService } from './service.js';
-import { parseWordPressAgent } from './userAgent.js';
 import type { Logger } from '../logger.js';
 
 export interface UpdateApiDeps {
   config: Config;
   log: Logger;
   service: UpdateApiService;
+  answers: MetadataAnswers;
   archives: ArchiveStore;
   downloads: DownloadCounter;
 }
@@ -42,42 +42,21 @@ export function createUpdateApiRouter(deps: UpdateApiDeps): Router {
   const router = new Router();
   const parseBody = bodyParser({ enableTypes: ['form', 'json'], formLimit: '16kb', jsonLimit: '16kb' });
   const errors = errorHandler(deps.log, serializedErrors);
+  const assets = new ReleaseAssetCache();
 
   const handle = async (ctx: Context) => {
-    const params = readParams(ctx);
+    const params = readParams(koaParams(ctx));
     ctx.state.slug = params.slug;
-    const agent = parseWordPressAgent(ctx.get('user-agent'));
-    ctx.state.logFields = {
-      action: params.action,
-      slug: params.slug,
-      branch: params.branch,
-      installedVersion: params.action === 'basic_check' ? params.version : undefined,
-      wpVersion: agent.wpVersion,
-      siteUrl: agent.siteUrl,
-    };
-    const req = deps.service.resolve(params, ctx.ip);
-    const links: LinkContext = { publicUrl: deps.config.publicUrl, slug: params.slug, branch: req.branch.name, apikey: params.apikey };
+    if (deps.log.isLevelEnabled('info')) ctx.state.logFields = apiLogFields(params, ctx.get('user-agent'));
     switch (params.action) {
       case 'basic_check':
-        return basicCheck(ctx, req, params, links);
       case 'plugin_information':
-        return information(ctx, req, links);
+        return sendSerialized(ctx, deps.answers.answer(params, ctx.ip));
       case 'project_details':
-        return details(ctx, req);
+        return details(ctx, deps.service.resolve(params, ctx.ip));
       case 'download_latest':
-        return download(ctx, req, params);
+        return download(ctx, deps.service.resolve(params, ctx.ip), params);
     }
-  };
-
-  const basicCheck = (ctx: Context, req: ResolvedRequest, params: ApiParams, links: LinkContext) => {
-    const latest = deps.service.latest(req);
-    const answer = isNewer(latest.version, params.version!) ? updateEntry(req.project, latest, links) : upToDateHint(req.project.slug);
-    sendSerialized(ctx, answer);
-  };
-
-  const information = (ctx: Context, req: ResolvedRequest, links: LinkContext) => {
-    const latest = deps.service.latest(req);
-    sendSerialized(ctx, pluginInformation(req.project, latest, links, deps.downloads.total(req.project.slug)));
   };
 
   const details = (ctx: Context, req: ResolvedRequest) => {
@@ -95,53 +74,45 @@ export function createUpdateApiRouter(deps: UpdateApiDeps): Router {
 
   const download = async (ctx: Context, req: ResolvedRequest, params: ApiParams) => {
     const target = await deps.service.downloadTarget(req, params.version);
-    const file = await deps.archives.get({
-      slug: req.project.slug,
-      version: target.version,
-      commit: target.commit,
-      folderName: req.project.folderName,
-      gitDir: target.gitDir,
+    const key = { slug: req.project.slug, version: target.version, commit: target.commit, folderName: req.project.folderName, gitDir: target.gitDir };
+    const file = await deps.archives.get(key).catch((err: unknown) => {
+      // The repository could not produce this tree (a missing or corrupt object): not the client's fault.
+      deps.log.error({ slug: key.slug, version: key.version, error: err instanceof Error ? err.message : String(err) }, 'building a release zip failed');
+      throw new UnavailableError(`The zip of ${key.slug} ${key.version} could not be built; try again later.`, CODES.notReadyYet);
     });
     // A URL naming its version always serves the same bytes; the unversioned one changes with each release.
     const cacheControl = params.version ? 'private, max-age=86400' : 'no-store';
     await sendArchive(ctx, file, `${req.project.folderName}-${target.version}.zip`, { cacheControl });
-    if (ctx.method === 'GET' && ctx.status === 200) deps.downloads.increment(req.project.slug, target.version);
+    if (ctx.method === 'GET' && (ctx.status === 200 || (ctx.status === 206 && ctx.response.get('Content-Range').startsWith('bytes 0-')))) {
+      deps.downloads.increment(req.project.slug, target.version);
+    }
   };
 
   router.get('/api', errors, handle);
   router.post('/api', errors, parseBody, handle);
 
+  // Icons and banners of a project's latest release. The version in the path only busts caches:
+  // WordPress keeps the URLs of an older release for hours, and the current image is the right answer.
   router.get('/assets/:slug/:version/:file', errors, async (ctx) => {
     const { slug, version, file } = ctx.params;
-    if (!isValidSlug(slug)) throw new NotFoundError('Unknown asset.', CODES.unknownVersion);
-    const apikey = typeof ctx.query.apikey === 'string' ? ctx.query.apikey : undefined;
-    const branch = typeof ctx.query.branch === 'string' ? ctx.query.branch : undefined;
-    const params = readParams(withQuery(ctx, { action: 'project_details', slug, apikey, branch }));
+    if (!isValidSlug(slug) || !SERVABLE_VERSION.test(version)) throw new NotFoundError('Unknown asset.', CODES.unknownVersion);
+    const params = readParams(paramsFrom({ action: 'project_details', slug, apikey: ctx.query.apikey, branch: ctx.query.branch }));
     const req = deps.service.resolve(params, ctx.ip);
     const latest = deps.service.latest(req);
-    const all = { ...latest.assets.icons, ...latest.assets.banners };
-    const repoPath = Object.values(all).find((p) => path.posix.basename(p) === file);
-    if (latest.version !== version || !repoPath) throw new NotFoundError('Unknown asset.', CODES.unknownVersion);
-    const child = spawnGit(req.releases.gitDir, ['cat-file', 'blob', `${latest.commit}:${repoPath}`]);
-    child.stderr.resume();
+    const bytes = await assets.read(req.releases.gitDir, latest, file);
+    if (!bytes) throw new NotFoundError('Unknown asset.', CODES.unknownVersion);
     ctx.type = path.extname(file);
     ctx.set('Cache-Control', 'private, max-age=86400');
     ctx.set('X-Content-Type-Options', 'nosniff');
     if (ctx.type === 'image/svg+xml') ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    ctx.body = child.stdout;
+    ctx.body = bytes;
   });
 
   return router;
 }
 
-function sendSerialized(ctx: Context, answer: unknown): void {
+function sendSerialized(ctx: Context, body: string): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.type = SERIALIZED;
-  ctx.body = phpSerialize(answer);
-}
-
-/** A view of ctx whose query holds the given parameters (for reusing readParams on path routes). */
-function withQuery(ctx: Context, query: Record<string, string | undefined>): Context {
-  const clean = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
-  return Object.create(ctx, { query: { value: clean }, request: { value: { body: undefined } } }) as Context;
+  ctx.body = body;
 }

@@ -31,6 +31,10 @@ describe('basic_check', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(isPhpObject(res.value)).toBe(true);
     const v = res.value;
+    expect(Object.keys(v).sort()).toEqual(
+      ['banners', 'icons', 'id', 'new_version', 'package', 'plugin', 'requires', 'requires_php', 'slug', 'tested', 'upgrade_notice', 'url'].sort(),
+    );
+    expect(v.id).toBe(`${server.url}/acme-tools`);
     expect(v.slug).toBe('acme-tools');
     expect(v.plugin).toBe('acme-tools/acme-tools.php');
     expect(v.new_version).toBe('1.1.0'); // v1.2.0 is skipped: its header says 1.1.0
@@ -65,6 +69,18 @@ describe('basic_check', () => {
     expect(res.status).toBe(200);
     expect(res.value.new_version).toBe('1.1.0');
     expect(res.value.package).toContain('apikey=k2');
+  });
+
+  it('puts the apikey and branch into every link it hands out', async () => {
+    const update = (await api(server.url, { action: 'basic_check', slug: 'branch-locked', version: '1.0.0', apikey: 'beta-key', branch: 'develop' })).value;
+    const info = (await api(server.url, { action: 'plugin_information', slug: 'branch-locked', apikey: 'beta-key', branch: 'develop' })).value;
+    for (const link of [update.package, info.download_link, info.homepage]) {
+      const url = new URL(link);
+      expect([url.searchParams.get('apikey'), url.searchParams.get('branch')], link).toEqual(['beta-key', 'develop']);
+    }
+    // And the links work.
+    expect((await fetch(update.package, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(info.homepage)).status).toBe(200);
   });
 
   it('serves pre-release tags only on a branch marked as a pre-release channel', async () => {
@@ -106,7 +122,8 @@ describe('plugin_information', () => {
     expect(v.name).toBe('Acme Tools');
     expect(v.slug).toBe('acme-tools');
     expect(v.version).toBe('1.1.0');
-    expect(v.author).toBe('<a href="https://acme.example">Acme &#38; Co</a>');
+    expect(v.author).toBe('<a href="https://acme.example">Acme &amp; Co</a>');
+    expect(v.author_profile).toBe('https://acme.example');
     expect(v.homepage).toBe('https://acme.example/tools');
     expect(v.requires).toBe('6.0');
     expect(v.tested).toBe('6.6');
@@ -120,6 +137,20 @@ describe('plugin_information', () => {
     expect(v.sections.description).not.toContain('<script');
     expect(v.sections.changelog).toContain('Latest changes.');
     expect(v.banners.low).toContain('/assets/acme-tools/1.1.0/banner-772x250.png');
+    expect(isPhpArray(v.icons) && isPhpArray(v.banners)).toBe(true);
+    expect(isPhpArray(v.contributors)).toBe(true);
+    expect(v.contributors).toEqual({
+      acme: { display_name: 'acme', profile: 'https://profiles.wordpress.org/acme/', avatar: 'https://wordpress.org/grav-redirect.php?user=acme' },
+      bob: { display_name: 'bob', profile: 'https://profiles.wordpress.org/bob/', avatar: 'https://wordpress.org/grav-redirect.php?user=bob' },
+    });
+  });
+
+  it('counts downloads in `downloaded` as they happen (the rest of the answer is cached)', async () => {
+    const before = (await api(server.url, { action: 'plugin_information', slug: 'acme-tools' })).value;
+    await (await fetch(`${server.url}/api?action=download_latest&slug=acme-tools`)).arrayBuffer();
+    const after = (await api(server.url, { action: 'plugin_information', slug: 'acme-tools' })).value;
+    expect(after.downloaded).toBe(before.downloaded + 1);
+    expect({ ...after, downloaded: 0 }).toEqual({ ...before, downloaded: 0 });
   });
 });
 
@@ -145,8 +176,15 @@ describe('assets', () => {
     expect(Buffer.from(await ok.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
     const other = await fetch(`${server.url}/assets/acme-tools/1.1.0/acme-tools.php`);
     expect(other.status).toBe(404);
+    // WordPress keeps an older release's icon URLs for hours: they show the current icon.
     const old = await fetch(`${server.url}/assets/acme-tools/1.0.0/icon-128x128.png`);
-    expect(old.status).toBe(404);
+    expect(old.status).toBe(200);
+    expect(Buffer.from(await old.arrayBuffer())).toEqual(Buffer.from(await (await fetch(`${server.url}/assets/acme-tools/1.1.0/icon-128x128.png`)).arrayBuffer()));
+    for (const bad of ['/assets/acme-tools/..%2F1.0/icon-128x128.png', '/assets/Nope/1.0.0/icon-128x128.png', '/assets/acme-tools/1.1.0/icon-256x256.png']) {
+      expect((await fetch(`${server.url}${bad}`)).status, bad).toBe(404);
+    }
+    expect((await fetch(`${server.url}/assets/locked/1.1.0/icon-128x128.png`)).status).toBe(403);
+    expect((await fetch(`${server.url}/assets/locked/1.1.0/icon-128x128.png?apikey=k2`)).status).toBe(200);
   });
 });
 
