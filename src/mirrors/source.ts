@@ -37,7 +37,9 @@ type Env = Record<string, string>;
  * Bare mirrors of remote repositories under `<dataDir>/mirrors/<slug>.git`. The first sync
  * clones into a temp folder and renames it into place (a half-done clone is never used); later
  * syncs fetch branches and tags with prune and follow the remote's default branch. A corrupt
- * mirror is re-cloned and the old one moved to `.broken/`. Syncs of one project run one at a
+ * mirror (git cannot open it, a fetch or the ref check fails with a corruption error, or
+ * reportDamaged() was told so after reading releases failed) is re-cloned and the old one moved
+ * to `.broken/`. Syncs of one project run one at a
  * time; different projects never wait for each other.
  */
 export class MirrorSource implements RepositorySource {
@@ -78,6 +80,19 @@ export class MirrorSource implements RepositorySource {
     this.log.warn({ slug, repository: maskUrl(url) }, 'credentials are sent over plain http: use https');
   }
 
+  /** Mirrors found damaged outside a sync (while reading releases): the next sync re-clones them. */
+  private readonly damaged = new Set<string>();
+
+  /**
+   * Told that reading a project's mirror failed. A corruption error (isCorruptionError) marks the
+   * mirror: the next sync re-clones it instead of fetching. Returns whether it did.
+   */
+  reportDamaged(project: ProjectSettings, err: unknown): boolean {
+    if (!isCorruptionError(err)) return false;
+    this.damaged.add(project.slug);
+    return true;
+  }
+
   /** Waits for running syncs (shutdown, tests). */
   idle(): Promise<void> {
     return this.lock.idle();
@@ -85,7 +100,8 @@ export class MirrorSource implements RepositorySource {
 
   private async syncLocked(slug: string, url: string, env: Env, paths: MirrorPaths): Promise<string> {
     const masked = maskUrl(url);
-    const state = await this.inspect(paths.mirror, url);
+    let state = await this.inspect(paths.mirror, url);
+    if (state === 'ok' && this.damaged.has(slug)) state = 'corrupt';
     if (state !== 'ok') {
       if (state === 'corrupt') this.log.warn({ slug, repository: masked }, 'mirror is corrupt; re-cloning');
       if (state === 'moved') this.log.info({ slug, repository: masked }, 'repository URL changed; cloning a fresh mirror');
@@ -140,6 +156,7 @@ export class MirrorSource implements RepositorySource {
         this.log.warn({ slug, movedTo: aside }, 'old mirror moved aside');
       }
       await fs.rename(tmp, paths.mirror);
+      this.damaged.delete(slug); // a failed clone leaves the mark: the next sync tries again
       this.log.info({ slug, repository: maskUrl(url), mirror: paths.mirror }, 'mirror cloned');
     } catch (err) {
       await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ProjectSettings } from '../projects/types.js';
 import { runGit } from '../git/runner.js';
+import type { DamageAwareSource } from './service.js';
 import type { RepositorySource } from './types.js';
 
 /**
@@ -55,7 +56,7 @@ async function looksBare(dir: string): Promise<boolean> {
 }
 
 /** Sends each project to the source for its kind: local paths here, remote URLs to the mirrors. */
-export class RoutingSource implements RepositorySource {
+export class RoutingSource implements DamageAwareSource {
   constructor(
     private readonly local: RepositorySource,
     private readonly remote: RepositorySource | null,
@@ -65,5 +66,12 @@ export class RoutingSource implements RepositorySource {
     if (!project.isRemote) return this.local.sync(project);
     if (!this.remote) return Promise.reject(new Error('remote repositories are not supported by this server build'));
     return this.remote.sync(project);
+  }
+
+  /** Damage of a mirror is repaired by re-cloning; a local repository is never touched. */
+  reportDamaged(project: ProjectSettings, err: unknown): boolean {
+    const target = project.isRemote ? this.remote : this.local;
+    const aware = target as Partial<DamageAwareSource> | null;
+    return typeof aware?.reportDamaged === 'function' ? aware.reportDamaged(project, err) : false;
   }
 }

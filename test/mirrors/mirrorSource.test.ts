@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorSource } from '../../src/mirrors/index.js';
+import { LocalSource, RoutingSource } from '../../src/releases/localSource.js';
 import { ReleaseService } from '../../src/releases/service.js';
 import type { ProjectSettings } from '../../src/projects/types.js';
 import { git } from '../helpers/git.js';
@@ -127,6 +128,53 @@ describe('MirrorSource', () => {
     expect(refs(gitDir)).toEqual(['refs/heads/main', 'refs/tags/v1.0.0']);
     expect(lines.filter((l) => l.msg === 'mirror is corrupt; re-cloning' && l.slug === 'epsilon')).toHaveLength(1);
     expect(fs.existsSync(path.join(dataDir, 'mirrors', '.broken', 'epsilon.git'))).toBe(true);
+  });
+
+  it('re-clones a mirror whose damage only shows while reading releases (a tree deep in history), serving them from the same refresh', async () => {
+    const remote = new PluginRemote('kappa');
+    // An old release kept on its own branch: resolving that branch reads the root commit's tree.
+    remote.dev.git('branch', 'legacy', 'v1.0.0');
+    remote.dev.git('push', '-q', 'origin', 'legacy');
+    remote.release('1.1.0');
+    remote.release('1.2.0');
+    const dataDir = tempDir('data-');
+    const { log, lines } = captureLogger();
+    const { registry } = await registryWith({ kappa: { repository: remote.fileUrl } }, log);
+    const first = new ReleaseService(registry, new RoutingSource(new LocalSource(), new MirrorSource({ dataDir, log })), log);
+    await first.start();
+    expect(latestOf(first, 'kappa', 'legacy')).toBe('1.0.0');
+    await first.close();
+
+    // Damage the root commit's tree in the mirror: fetching and checking the refs never read it.
+    const gitDir = path.join(dataDir, 'mirrors', 'kappa.git');
+    const tree = git(gitDir, 'rev-parse', 'v1.0.0^{tree}');
+    const loose = path.join(gitDir, 'objects', tree.slice(0, 2), tree.slice(2));
+    expect(fs.existsSync(loose)).toBe(true);
+    fs.chmodSync(loose, 0o644);
+    fs.writeFileSync(loose, 'junk');
+    expect(() => git(gitDir, 'ls-tree', 'v1.0.0')).toThrow(/corrupt/);
+
+    // A restarted server (no metadata cached) refreshes: fetch and ref check pass, resolving fails, the mirror is re-cloned.
+    const releases = new ReleaseService(registry, new RoutingSource(new LocalSource(), new MirrorSource({ dataDir, log })), log);
+    cleanups.push(() => releases.close());
+    const state = await releases.refresh('kappa', 'test');
+
+    expect(state.error).toBeNull();
+    expect(state.status).toBe('ready');
+    expect(latestOf(releases, 'kappa')).toBe('1.2.0');
+    expect(latestOf(releases, 'kappa', 'legacy')).toBe('1.0.0');
+    expect(git(gitDir, 'ls-tree', '--name-only', 'v1.0.0')).toContain('kappa.php');
+    expect(fs.existsSync(path.join(dataDir, 'mirrors', '.broken', 'kappa.git'))).toBe(true);
+    expect(lines.some((l) => l.msg === 'repository damaged while reading releases; re-cloning' && l.slug === 'kappa')).toBe(true);
+    expect(lines.filter((l) => l.msg === 'mirror is corrupt; re-cloning' && l.slug === 'kappa')).toHaveLength(1);
+  });
+
+  it('does not re-clone when reading releases fails for a reason that is not damage', async () => {
+    const { log } = captureLogger();
+    const source = new MirrorSource({ dataDir: tempDir('data-'), log });
+    const p = project('lambda', 'file:///nowhere.git');
+    expect(source.reportDamaged(p, new Error('git for-each-ref failed: fatal: unable to access the remote'))).toBe(false);
+    expect(source.reportDamaged(p, new Error("fatal: loose object 0123456789abcdef (stored in x) is corrupt"))).toBe(true);
   });
 
   it('repairs a mirror whose objects were deleted (fetch brings them back)', async () => {
