@@ -16,7 +16,8 @@ import type { CreateSubsiteInput, ListFilters } from './input.js';
  * The network side of seed 002 (wp-multisites/v1), credentials in the `User` / `Password`
  * headers. The seed lists "list" under the /create URL; the reference and the plugin's code
  * register it as its own route, so it is /list here (one constant to change if a network
- * differs). The filters travel as query variables, as the plugin reads them from $_GET.
+ * differs). The filters travel as query variables, as the plugin reads them from $_GET. Delete
+ * is sent as DELETE (the seed), then once as POST (the plugin) when DELETE has no route.
  */
 export const MULTISITE_LIST_PATH = '/wp-json/wp-multisites/v1/list';
 export const MULTISITE_CREATE_PATH = '/wp-json/wp-multisites/v1/create';
@@ -134,6 +135,12 @@ export async function createSubsite(
   return { httpStatus: res.status, site };
 }
 
+/**
+ * The seed documents delete as `DELETE`, but also says every endpoint takes POST, and the public
+ * plugin registers delete as POST. DELETE is sent first; when WordPress answers 404
+ * `rest_no_route` (no route for that method), the same request is sent once more as POST. Any
+ * other answer — including a 404 for a missing sub-site — is final.
+ */
 export async function deleteSubsite(
   client: OutboundClient,
   siteUrl: string,
@@ -141,17 +148,24 @@ export async function deleteSubsite(
   blogId: number,
   drop: boolean,
   timeoutMs: number,
-): Promise<{ httpStatus: number; site: SubSite | null }> {
-  const res = await client.send({
-    method: 'DELETE',
-    url: siteEndpoint(siteUrl, MULTISITE_DELETE_PATH),
-    headers: headers(credentials),
-    json: { blog_id: blogId, drop },
-    timeoutMs,
-  });
+): Promise<{ httpStatus: number; site: SubSite | null; method: 'DELETE' | 'POST' }> {
+  const send = (method: 'DELETE' | 'POST') =>
+    client.send({
+      method,
+      url: siteEndpoint(siteUrl, MULTISITE_DELETE_PATH),
+      headers: headers(credentials),
+      json: { blog_id: blogId, drop },
+      timeoutMs,
+    });
+  let method: 'DELETE' | 'POST' = 'DELETE';
+  let res = await send(method);
+  if (res.status === 404 && isNoRoute(res.json)) {
+    method = 'POST';
+    res = await send(method);
+  }
   if (res.status < 200 || res.status >= 300) throw networkFailure(res, 'delete');
   // The deletion happened; an odd echo of the site is not worth failing over.
-  return { httpStatus: res.status, site: toSubSite(res.json) ?? null };
+  return { httpStatus: res.status, site: toSubSite(res.json) ?? null, method };
 }
 
 const CREDENTIAL_CODES = new Set(['403', '401', 'forbidden', 'rest_forbidden', 'rest_not_logged_in', 'invalid_username', 'incorrect_password']);

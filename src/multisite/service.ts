@@ -48,7 +48,7 @@ export class MultisiteService {
   async remove(user: AuthUser, siteId: number, blogId: number, drop: boolean): Promise<{ blog_id: number; drop: boolean; site: SubSite | null }> {
     return this.act(user, siteId, { action: 'delete', entityId: String(blogId), context: { blog_id: blogId, drop } }, async (site, creds) => {
       const res = await deleteSubsite(this.deps.client, site.url, creds, blogId, drop, this.deps.timeoutMs);
-      return { value: { blog_id: blogId, drop, site: res.site }, context: { http_status: res.httpStatus } };
+      return { value: { blog_id: blogId, drop, site: res.site }, context: { http_status: res.httpStatus, method: res.method } };
     });
   }
 

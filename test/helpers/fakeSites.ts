@@ -77,6 +77,11 @@ export interface FakeSiteOptions {
     password: string;
     /** Answer like the original plugin: WordPress strings for numbers and flags, and its status bugs. */
     legacy?: boolean;
+    /**
+     * The method the network's delete route is registered with. The seed says DELETE; the public
+     * plugin registers POST, and WordPress answers any other method 404 rest_no_route. Default DELETE.
+     */
+    deleteMethod?: 'DELETE' | 'POST';
     subsites?: SubSite[];
   };
 }
@@ -286,8 +291,12 @@ export class FakeSites {
         return pluginAction(site, body, res);
       case 'POST /wp-json/wp-multisites/v1/list':
       case 'POST /wp-json/wp-multisites/v1/create':
-      case 'DELETE /wp-json/wp-multisites/v1/delete':
         if (site.multisite) return multisite(site, call, res);
+        break;
+      case 'DELETE /wp-json/wp-multisites/v1/delete':
+      case 'POST /wp-json/wp-multisites/v1/delete':
+        if (site.multisite && call.method === (site.multisite.deleteMethod ?? 'DELETE')) return multisite(site, call, res);
+        break;
     }
     return json(res, 404, {
       code: 'rest_no_route',

@@ -156,6 +156,7 @@ describe.each(dbTargets)('multisite sub-sites (%s)', (target) => {
     expect(flagged.status).toBe(200);
     expect(flagged.body.deleted).toMatchObject({ blog_id: 2, drop: false, site: { blog_id: 2, deleted: true } });
     expect(n.fake.calls()[0]).toMatchObject({ method: 'DELETE', path: '/wp-json/wp-multisites/v1/delete', body: { blog_id: 2, drop: false } });
+    expect(n.fake.calls()).toHaveLength(1);
     expect(n.fake.multisite!.subsites.find((s) => s.blog_id === 2)?.deleted).toBe(true);
 
     const dropped = await h.admin.request('DELETE', `/sites/${n.id}/subsites/3?drop=true`);
@@ -165,13 +166,43 @@ describe.each(dbTargets)('multisite sub-sites (%s)', (target) => {
     expect(n.fake.multisite!.subsites.map((s) => s.blog_id)).toEqual([1, 2, 4]);
 
     const entries = await auditEntries(h.admin, `entity_type=multisite_site&site_id=${n.id}&action=delete`);
-    expect(entries.map((e) => [e.entityId, e.outcome, e.context.drop])).toEqual([
-      ['3', 'success', true],
-      ['2', 'success', false],
+    expect(entries.map((e) => [e.entityId, e.outcome, e.context.drop, e.context.method])).toEqual([
+      ['3', 'success', true, 'DELETE'],
+      ['2', 'success', false, 'DELETE'],
     ]);
     for (const q of ['abc', '0', '2?drop=maybe']) {
       expect((await h.admin.request('DELETE', `/sites/${n.id}/subsites/${q}`)).status, q).toBe(400);
     }
+  });
+
+  it('retries a delete once with POST when the network has no DELETE route (the public plugin registers POST)', async () => {
+    const n = await network({ deleteMethod: 'POST' });
+    const res = await h.admin.request('DELETE', `/sites/${n.id}/subsites/2`);
+    expect(res.status).toBe(200);
+    expect(res.body.deleted).toMatchObject({ blog_id: 2, drop: false, site: { blog_id: 2, deleted: true } });
+    expect(n.fake.calls().map((c) => [c.method, c.path, c.body])).toEqual([
+      ['DELETE', '/wp-json/wp-multisites/v1/delete', { blog_id: 2, drop: false }],
+      ['POST', '/wp-json/wp-multisites/v1/delete', { blog_id: 2, drop: false }],
+    ]);
+    expect(n.fake.calls()[1]!.headers.user).toBe(USER);
+    expect(n.fake.multisite!.subsites.find((s) => s.blog_id === 2)?.deleted).toBe(true);
+    const [entry] = await auditEntries(h.admin, `entity_type=multisite_site&site_id=${n.id}&action=delete`);
+    expect(entry).toMatchObject({ entityId: '2', outcome: 'success', context: { http_status: 202, method: 'POST' } });
+
+    // The POST answer is final: a missing sub-site is a 404, with no third call.
+    const missing = await h.admin.request('DELETE', `/sites/${n.id}/subsites/99`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('subsite_not_found');
+    expect(n.fake.calls().map((c) => c.method)).toEqual(['DELETE', 'POST', 'DELETE', 'POST']);
+  });
+
+  it('does not retry when the network has neither route: 502 multisite_api_missing after DELETE and POST', async () => {
+    const plain = fake.add();
+    const s = await createSite(h.admin, { name: 'no api', url: plain.url, multisite: { user: USER, password: PASSWORD } });
+    const res = await h.admin.request('DELETE', `/sites/${s.id}/subsites/2`);
+    expect(res.status).toBe(502);
+    expect(res.body.error).toMatchObject({ code: 'multisite_api_missing', site_status: 404 });
+    expect(plain.calls().map((c) => c.method)).toEqual(['DELETE', 'POST']);
   });
 
   it('answers 404 for a missing sub-site, whether the network says 404 or (original plugin) 400', async () => {
@@ -179,6 +210,8 @@ describe.each(dbTargets)('multisite sub-sites (%s)', (target) => {
       const n = await network({ legacy });
       const res = await h.admin.request('DELETE', `/sites/${n.id}/subsites/99`);
       expect(res.status, `legacy=${legacy}`).toBe(404);
+      // A 404 that is not rest_no_route is the network's answer: no retry.
+      expect(n.fake.calls().map((c) => c.method)).toEqual(['DELETE']);
       expect(res.body.error).toEqual({
         code: 'subsite_not_found',
         message: 'The network answered ' + (legacy ? '400' : '404') + ': The site you are trying to delete does not exist.',
