@@ -2,20 +2,26 @@ import type { ProjectState } from '../releases/types.js';
 
 /** Timing rules of the poller, kept pure so they can be checked exactly. */
 export interface PollTiming {
+  /** Time between two reads of a healthy project; 0 when polling is off. */
   intervalMs: number;
-  /** First retry delay after a failure; doubles per consecutive failure, capped at the interval. */
+  /** First retry delay after a failure; doubles per consecutive failure, capped at retryMaxMs. */
   retryBaseMs: number;
+  /** Longest retry delay; default the interval. */
+  retryMaxMs?: number;
 }
+
+/** Longest retry delay when polling is off (POLL_INTERVAL_SECONDS=0): failed refreshes are still retried. */
+export const RETRY_MAX_WITHOUT_POLLING_MS = 300_000;
 
 /** ±10 % around `ms`, so that projects (and servers) do not all poll in the same second. */
 export function jittered(ms: number, random: () => number = Math.random): number {
   return Math.round(ms * (0.9 + 0.2 * random()));
 }
 
-/** 15 s, 30 s, 60 s, … up to the interval. */
+/** 15 s, 30 s, 60 s, … up to the interval (retryMaxMs). */
 export function retryDelayMs(failures: number, timing: PollTiming): number {
   const exp = Math.min(Math.max(failures, 1) - 1, 30);
-  return Math.min(timing.retryBaseMs * 2 ** exp, timing.intervalMs);
+  return Math.min(timing.retryBaseMs * 2 ** exp, timing.retryMaxMs ?? timing.intervalMs);
 }
 
 export type PollDecision = { action: 'refresh' } | { action: 'wait'; ms: number };

@@ -27,6 +27,12 @@ describe('poll schedule', () => {
     ]);
   });
 
+  it('caps the backoff at retryMaxMs when given (polling off: interval 0)', () => {
+    const off = { intervalMs: 0, retryBaseMs: 15_000, retryMaxMs: 300_000 };
+    expect([1, 2, 5, 6, 50].map((f) => retryDelayMs(f, off))).toEqual([15_000, 30_000, 240_000, 300_000, 300_000]);
+    expect(pollDecision(state({ error: 'down', failures: 2 }), 1_000_000 + 10_000, off)).toEqual({ action: 'wait', ms: 20_000 });
+  });
+
   it('refreshes a project never read, or read more than half an interval ago', () => {
     expect(pollDecision(undefined, 5, timing)).toEqual({ action: 'refresh' });
     expect(pollDecision(state({ lastAttemptAt: null }), 5, timing)).toEqual({ action: 'refresh' });
