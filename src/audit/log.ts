@@ -23,6 +23,7 @@ export interface AuditQuery {
   userId?: number;
   action?: string;
   entityType?: string;
+  outcome?: 'success' | 'failure' | 'partial';
   /** ISO timestamps: `from` inclusive, `to` exclusive. */
   from?: string;
   to?: string;
@@ -105,6 +106,7 @@ export class AuditLog implements AuditRecorder {
     if (q.userId !== undefined) query = query.where('user_id', '=', q.userId);
     if (q.action !== undefined) query = query.where('action', '=', q.action);
     if (q.entityType !== undefined) query = query.where('entity_type', '=', q.entityType);
+    if (q.outcome !== undefined) query = query.where('outcome', '=', q.outcome);
     if (q.from !== undefined) query = query.where('created_at', '>=', q.from);
     if (q.to !== undefined) query = query.where('created_at', '<', q.to);
     if (q.before !== undefined) query = query.where('id', '<', q.before);

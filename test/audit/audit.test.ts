@@ -144,6 +144,11 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
     expect(byUser.length).toBeGreaterThan(0);
     expect(byUser.every((e) => e.userId === adminId)).toBe(true);
 
+    const failures = await allEntries(h.admin, 'outcome=failure');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.every((e) => e.outcome === 'failure')).toBe(true);
+    expect(failures.length).toBeLessThan(all.length);
+
     const future = await allEntries(h.admin, `from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
     expect(future).toEqual([]);
     const past = await allEntries(h.admin, 'to=2000-01-01');
@@ -163,7 +168,7 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
   });
 
   it('rejects bad filters with 400', async () => {
-    for (const q of ['limit=0', 'limit=1000', 'site_id=abc', 'from=yesterday', 'cursor=-1', 'site_id=1&site_id=2']) {
+    for (const q of ['limit=0', 'limit=1000', 'site_id=abc', 'from=yesterday', 'cursor=-1', 'site_id=1&site_id=2', 'outcome=maybe']) {
       const res = await h.admin.get(`/audit?${q}`);
       expect(res.status, q).toBe(400);
       expect(res.body.error.message).toMatch(/^Invalid query: /);
