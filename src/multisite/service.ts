@@ -8,8 +8,8 @@ import { createSubsite, deleteSubsite, listSubsites, type NetworkCredentials, ty
 
 /**
  * The panel's multisite actions: access to the registered network first (404 / 403), then its
- * stored credentials (409 without), then the call. Each action that reached a known network is
- * audited (entity type multisite_site) before the answer is sent.
+ * stored credentials (409 without), then the call. Every action is audited (entity type
+ * multisite_site) before the answer is sent, refused ones (unknown site, no access) included.
  */
 export interface MultisiteServiceDeps {
   sites: SiteAccess;
@@ -58,18 +58,19 @@ export class MultisiteService {
     what: { action: string; entityId: string | null; context: Record<string, unknown> },
     call: (site: Site, creds: NetworkCredentials) => Promise<{ value: T; entityId?: string; context: Record<string, unknown> }>,
   ): Promise<T> {
-    const site = await this.deps.sites.getForUser(user, siteId);
     const audit = (outcome: AuditEntry['outcome'], entityId: string | null, context: Record<string, unknown>) =>
       this.deps.audit.record({
         action: what.action,
         entityType: 'multisite_site',
         entityId,
         userId: user.id,
-        siteId: site.id,
+        siteId,
         outcome,
         context: { ...what.context, ...context },
       });
     try {
+      // 404 unknown site / 403 not assigned: refused, and audited as such.
+      const site = await this.deps.sites.getForUser(user, siteId);
       const secrets = await this.deps.sites.getSecrets(site.id);
       if (!secrets.multisiteUser || !secrets.multisitePassword) {
         throw new NoMultisiteCredentialsError(

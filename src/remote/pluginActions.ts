@@ -9,7 +9,8 @@ import { requestPluginAction } from './siteApi.js';
 
 /**
  * One plugin action on one site (seed 000): access first, then the self-protection rule, then
- * the call. Every attempt that reached a known site is audited before the answer is sent.
+ * the call. Every attempt is audited before the answer is sent, refused ones too (unknown site,
+ * no access, the management plugin) with outcome failure.
  */
 export interface PluginActionDeps {
   sites: SiteAccess;
@@ -37,20 +38,20 @@ export async function runPluginAction(
   user: AuthUser,
   input: { site_id: number; action: PluginAction; plugin: string },
 ): Promise<PluginActionResult> {
-  // 404 unknown site / 403 not assigned, before anything else happens.
-  const site = await deps.sites.getForUser(user, input.site_id);
   const audit = (outcome: 'success' | 'failure', context: Record<string, unknown>) =>
     deps.audit.record({
       action: input.action,
       entityType: 'remote_plugin',
       entityId: input.plugin,
       userId: user.id,
-      siteId: site.id,
+      siteId: input.site_id,
       outcome,
       context,
     });
 
   try {
+    // 404 unknown site / 403 not assigned, before anything else happens.
+    const site = await deps.sites.getForUser(user, input.site_id);
     if (isManagementPlugin(input.plugin)) {
       throw new ManagementPluginError(
         `"${input.plugin}" is the RakuWP management plugin; it cannot be updated, activated, deactivated or deleted from the panel.`,

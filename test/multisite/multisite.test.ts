@@ -252,6 +252,17 @@ describe.each(dbTargets)('multisite sub-sites (%s)', (target) => {
     expect((await dave.post(`/sites/${n.id}/subsites`, { email: 'a@example.org', site_name: 'x2', title: 'X' })).status).toBe(403);
     expect((await dave.request('DELETE', `/sites/${n.id}/subsites/2`)).status).toBe(403);
     expect(fake.calls).toHaveLength(0);
+
+    // Every refusal is audited as a failure, under the site id that was asked for.
+    const [missing] = await auditEntries(h.admin, 'entity_type=multisite_site&site_id=987654');
+    expect(missing).toMatchObject({ action: 'list', siteId: 987654, outcome: 'failure', context: { http_status: null, error: { code: 'not_found' } } });
+    const daveId = (await dave.get('/auth/session')).body.user.id;
+    const denied = await auditEntries(h.admin, `entity_type=multisite_site&site_id=${n.id}&user_id=${daveId}`);
+    expect(denied.map((e) => [e.action, e.entityId, e.outcome, e.context.error.code])).toEqual([
+      ['delete', '2', 'failure', 'forbidden'],
+      ['create', 'x2', 'failure', 'forbidden'],
+      ['list', null, 'failure', 'forbidden'],
+    ]);
   });
 
   it('answers 502 when the network has no multisite JSON API, is unreachable or answers garbage; 504 on timeout', async () => {

@@ -138,6 +138,16 @@ describe.each(dbTargets)('POST /remote/update (%s)', (target) => {
     expect(res.headers.get('location')).toBe(`/remote/jobs/${jobId}`);
     expect(res.body.job).toMatchObject({ id: jobId, total: 50 });
     expect(['queued', 'processing']).toContain(res.body.job.status);
+    // The request itself is on record by the time the 202 arrives (the slow sites are still running).
+    const [request] = (await auditEntries(h.admin, 'entity_type=remote_job')).filter((e) => e.entityId === String(jobId));
+    expect(request).toMatchObject({
+      action: 'update',
+      entityType: 'remote_job',
+      userId: res.body.job.user_id,
+      siteId: null,
+      outcome: 'success',
+      context: { job_id: jobId, site_ids: sites.map((s) => s.id), total: 50 },
+    });
 
     const job = await waitForJob(h.admin, jobId);
     const succeeded = list.filter((p) => p.status === 'succeeded').length;
@@ -232,6 +242,27 @@ describe.each(dbTargets)('POST /remote/update (%s)', (target) => {
     expect(denied.status).toBe(403);
     expect(denied.body.error).toMatchObject({ code: 'forbidden', site_ids: [adminOnlySite] });
     expect(fake.calls).toHaveLength(0);
+
+    // Both refusals are on record as failures, with who asked for what and why it was refused.
+    const [deniedRow, missingRow] = await auditEntries(h.admin, 'entity_type=remote_job&outcome=failure');
+    const aliceId = (await user.get('/auth/session')).body.user.id;
+    const adminId = (await h.admin.get('/auth/session')).body.user.id;
+    expect(deniedRow).toMatchObject({
+      action: 'update',
+      userId: aliceId,
+      siteId: null,
+      entityId: null,
+      outcome: 'failure',
+      context: { site_ids: [userSite, adminOnlySite], error: { code: 'forbidden', site_ids: [adminOnlySite] } },
+    });
+    expect(missingRow).toMatchObject({
+      action: 'update',
+      userId: adminId,
+      outcome: 'failure',
+      context: { site_ids: [userSite, 987654], error: { code: 'not_found', site_ids: [987654] } },
+    });
+    // Refused requests create no job.
+    expect((await h.admin.get('/remote/jobs?limit=100')).body.jobs.every((j: { total: number }) => j.total !== 2)).toBe(true);
   });
 
   it('lets users run jobs on their sites; only the owner and admins can read a job', async () => {

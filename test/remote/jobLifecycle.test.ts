@@ -48,6 +48,14 @@ describe.each(dbTargets)('remote job lifecycle (%s)', (target) => {
     }
     const res = await admin.post('/remote/update', { site_ids: ids });
     expect(res.status).toBe(202);
+    // The request is audited before the 202: the row exists while the sites are still being called.
+    const requested = await auditEntries(admin, `entity_type=remote_job`);
+    expect(requested.find((e) => e.entityId === String(res.body.job.id))).toMatchObject({
+      action: 'update',
+      outcome: 'success',
+      siteId: null,
+      context: { job_id: res.body.job.id, site_ids: ids, total: 3 },
+    });
     await server.close();
 
     // A new start would mark an unfinished job failed; this one had finished.
@@ -100,6 +108,8 @@ describe.each(dbTargets)('remote job lifecycle (%s)', (target) => {
     const interrupted = await auditEntries(again.admin, `entity_type=remote_update&site_id=${siteIds[1]}`);
     expect(interrupted).toHaveLength(1);
     expect(interrupted[0]).toMatchObject({ action: 'update', outcome: 'failure', userId: me.id, context: { job_id: id, error: { code: 'job_interrupted' } } });
+    // The pending site was never called: no per-site row (the job's request row, written when
+    // the job was created through the API, is what lists it; this job was written directly).
     expect(await auditEntries(again.admin, `entity_type=remote_update&site_id=${siteIds[2]}`)).toHaveLength(0);
     await again.server.close();
   });

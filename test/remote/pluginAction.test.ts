@@ -122,6 +122,14 @@ describe.each(dbTargets)('POST /remote/plugin-action (%s)', (target) => {
     expect(denied.status).toBe(403);
     expect(denied.body.error.code).toBe('forbidden');
     expect(fake.calls).toHaveLength(0);
+
+    // Both refusals are audited as failures, under the site id that was asked for.
+    const [missingRow] = await auditEntries(h.admin, 'entity_type=remote_plugin&site_id=987654');
+    expect(missingRow).toMatchObject({ action: 'update', entityId: 'akismet/akismet.php', siteId: 987654, outcome: 'failure', context: { http_status: null, error: { code: 'not_found' } } });
+    const carolId = (await carol.get('/auth/session')).body.user.id;
+    const deniedRows = await auditEntries(h.admin, `entity_type=remote_plugin&site_id=${s.id}`);
+    expect(deniedRows).toHaveLength(1);
+    expect(deniedRows[0]).toMatchObject({ action: 'update', userId: carolId, outcome: 'failure', context: { http_status: null, error: { code: 'forbidden', message: `You have no access to site ${s.id}.` } } });
   });
 
   it("passes the site's 401 (key refused) on", async () => {
