@@ -57,14 +57,18 @@ export class JobRunner {
 
   private async run(jobId: number, userId: number, sites: Site[]): Promise<void> {
     const { store, log } = this.deps;
+    const run: RunState = { stopped: false };
     try {
       await store.markProcessing(jobId);
       // allSettled: a database error on one site must not leave the others running unobserved.
-      const settled = await Promise.allSettled(sites.map((site) => this.runSite(jobId, userId, site)));
+      const settled = await Promise.allSettled(sites.map((site) => this.runSite(jobId, userId, site, run)));
       const broken = settled.find((s) => s.status === 'rejected');
       if (broken) throw broken.reason;
-      await store.finishJob(jobId, 'completed');
-      log.info({ jobId, sites: sites.length }, 'remote update job completed');
+      if (await store.finishJob(jobId, 'completed')) {
+        log.info({ jobId, sites: sites.length }, 'remote update job completed');
+      } else {
+        log.warn({ jobId }, 'remote update job was ended elsewhere (marked failed as stale); its sites left uncalled were skipped');
+      }
     } catch (err) {
       // Only the database can get here (site failures are outcomes, not exceptions).
       log.error({ err, jobId }, 'remote update job failed');
@@ -74,18 +78,26 @@ export class JobRunner {
     }
   }
 
-  private async runSite(jobId: number, userId: number, site: Site): Promise<void> {
+  /**
+   * One site: claimed (pending → running, only while the job is still processing), called,
+   * audited, stored. Once the job is found ended — another instance gave it up as stale and
+   * wrote job_interrupted outcomes — the run stops: sites not called yet are skipped, and no
+   * outcome overwrites what that instance wrote.
+   */
+  private async runSite(jobId: number, userId: number, site: Site, run: RunState): Promise<void> {
     const { store, limiter } = this.deps;
-    let marked: Promise<void> = Promise.resolve();
-    const outcome = await limiter(() => {
-      // Not awaited: the slot is for the call; the write only has to land before the outcome.
-      marked = store.markSiteRunning(jobId, site.id);
-      marked.catch(() => {});
+    const outcome = await limiter(async () => {
+      if (run.stopped) return undefined;
+      if (!(await store.markSiteRunning(jobId, site.id))) {
+        run.stopped = true;
+        return undefined;
+      }
       return this.updateSite(site);
     });
-    await marked;
+    if (!outcome) return;
+    // The call happened: its audit row is the truth about the site, whatever the job's state.
     const recorded = await this.recordAudit(jobId, userId, site.id, outcome);
-    await store.finishSite(jobId, site.id, recorded);
+    if (!(await store.finishSite(jobId, site.id, recorded))) run.stopped = true;
   }
 
   /** Never throws: every failure becomes the site's outcome. */
@@ -186,6 +198,11 @@ export class JobRunner {
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }
+}
+
+/** Per-run flag: set once the job turned out to be no longer running here. */
+interface RunState {
+  stopped: boolean;
 }
 
 function failed(httpStatus: number | null, code: string, message: string): SiteOutcome {

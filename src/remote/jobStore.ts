@@ -98,19 +98,30 @@ export class JobStore {
     await this.db.updateTable('remote_jobs').set({ heartbeat_at: now() }).where('id', 'in', jobIds).execute();
   }
 
-  async markSiteRunning(jobId: number, siteId: number): Promise<void> {
-    await this.db
+  /**
+   * Claims a pending site of a job that is still processing, before its call. False when the
+   * job is no longer running (another instance marked it failed) or the site already has an
+   * outcome: then the site must not be called.
+   */
+  async markSiteRunning(jobId: number, siteId: number): Promise<boolean> {
+    const res = await this.db
       .updateTable('remote_job_sites')
       .set({ status: 'running', started_at: now() })
       .where('job_id', '=', jobId)
       .where('site_id', '=', siteId)
-      // Never moves a finished site back (on PostgreSQL's pool writes may land out of order).
       .where('status', '=', 'pending')
-      .execute();
+      .where((eb) => eb.exists(this.processing(jobId)))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
-  async finishSite(jobId: number, siteId: number, outcome: SiteOutcome): Promise<void> {
-    await this.db
+  /**
+   * Stores a site's outcome, only while the site is unfinished and its job still processing: an
+   * outcome another instance already wrote (e.g. job_interrupted, when it gave the job up as
+   * stale) is never overwritten. False when nothing was written.
+   */
+  async finishSite(jobId: number, siteId: number, outcome: SiteOutcome): Promise<boolean> {
+    const res = await this.db
       .updateTable('remote_job_sites')
       .set({
         status: outcome.status,
@@ -123,16 +134,26 @@ export class JobStore {
       })
       .where('job_id', '=', jobId)
       .where('site_id', '=', siteId)
-      .execute();
+      .where('status', 'in', ['pending', 'running'])
+      .where((eb) => eb.exists(this.processing(jobId)))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   }
 
-  async finishJob(jobId: number, status: 'completed' | 'failed', error?: { code: string; message: string }): Promise<void> {
-    await this.db
+  /** Ends a job that is still queued or processing; false when it had already ended (e.g. marked failed elsewhere). */
+  async finishJob(jobId: number, status: 'completed' | 'failed', error?: { code: string; message: string }): Promise<boolean> {
+    const res = await this.db
       .updateTable('remote_jobs')
       .set({ status, finished_at: now(), error_code: error?.code ?? null, error_message: error?.message ?? null })
       .where('id', '=', jobId)
       .where('status', 'in', ['queued', 'processing'])
-      .execute();
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** The job row, when it is processing (for EXISTS guards). */
+  private processing(jobId: number) {
+    return this.db.selectFrom('remote_jobs').select('remote_jobs.id').where('remote_jobs.id', '=', jobId).where('remote_jobs.status', '=', 'processing');
   }
 
   async get(jobId: number): Promise<JobView | undefined> {

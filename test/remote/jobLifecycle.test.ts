@@ -22,8 +22,8 @@ describe.each(dbTargets)('remote job lifecycle (%s)', (target) => {
   const servers: TestServer[] = [];
   let dataDir: string;
 
-  const start = async () => {
-    const server = await startServer({ env, overrides: dataDir ? { dataDir } : {} });
+  const start = async (extraEnv: Record<string, string> = {}) => {
+    const server = await startServer({ env: { ...env, ...extraEnv }, overrides: dataDir ? { dataDir } : {} });
     dataDir = server.config.dataDir;
     servers.push(server);
     return { server, admin: await PanelClient.login(server.url, ADMIN_USER, ADMIN_PASSWORD) };
@@ -111,6 +111,49 @@ describe.each(dbTargets)('remote job lifecycle (%s)', (target) => {
     // The pending site was never called: no per-site row (the job's request row, written when
     // the job was created through the API, is what lists it; this job was written directly).
     expect(await auditEntries(again.admin, `entity_type=remote_update&site_id=${siteIds[2]}`)).toHaveLength(0);
+    await again.server.close();
+  });
+
+  it('stops a job that another instance marked failed: no outcome is overwritten, no further site is called', async () => {
+    const { server, admin } = await start({ REMOTE_CONCURRENCY: '1' });
+    const fakes = [0, 1, 2].map(() => fake.add({ delayMs: 400 }));
+    const ids: number[] = [];
+    for (const [i, f] of fakes.entries()) ids.push((await createSite(admin, { name: `taken over ${i}`, url: f.url, licenseKey: f.key })).id);
+    const res = await admin.post('/remote/update', { site_ids: ids });
+    expect(res.status).toBe(202);
+    const jobId = res.body.job.id as number;
+
+    // While the first site is being called, another instance gives the job up (what claimStale
+    // and failUnfinishedSites write when they find its heartbeat stale).
+    const deadline = Date.now() + 5000;
+    while (fakes[0]!.calls().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(fakes[0]!.calls()).toHaveLength(1);
+    const k = server.app.db.kysely;
+    const at = new Date().toISOString();
+    const interrupted = { error_code: 'job_interrupted', error_message: 'Marked failed by another instance.' };
+    await k.updateTable('remote_jobs').set({ status: 'failed', finished_at: at, ...interrupted }).where('id', '=', jobId).execute();
+    await k
+      .updateTable('remote_job_sites')
+      .set({ status: 'failed', finished_at: at, ...interrupted })
+      .where('job_id', '=', jobId)
+      .where('status', 'in', ['pending', 'running'])
+      .execute();
+    await server.close(); // waits for the run to end
+
+    expect(fakes[1]!.calls()).toHaveLength(0);
+    expect(fakes[2]!.calls()).toHaveLength(0);
+    const again = await start();
+    const job = (await again.admin.get(`/remote/jobs/${jobId}`)).body.job;
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'job_interrupted' }, processed: 3, succeeded: 0, failed: 3 });
+    expect(job.results.map((r: { status: string; error: { code: string } | null }) => [r.status, r.error?.code])).toEqual([
+      ['failed', 'job_interrupted'],
+      ['failed', 'job_interrupted'],
+      ['failed', 'job_interrupted'],
+    ]);
+    // The call that did happen keeps its audit row: that is what the site really did.
+    const [called] = await auditEntries(again.admin, `entity_type=remote_update&site_id=${ids[0]}`);
+    expect(called).toMatchObject({ outcome: 'success', context: { job_id: jobId, http_status: 200 } });
+    expect(await auditEntries(again.admin, `entity_type=remote_update&site_id=${ids[1]}`)).toHaveLength(0);
     await again.server.close();
   });
 
