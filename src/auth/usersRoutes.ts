@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { routeId } from '../panel/ids.js';
 import { parseInput } from '../panel/validate.js';
 import { currentUser, requireAdminUser } from './middleware.js';
@@ -6,7 +7,7 @@ import { assignSitesBodySchema, createUserBodySchema } from './schemas.js';
 import type { UserService } from './users.js';
 
 /** /users — account administration, admins only. */
-export function createUsersRouter(deps: { users: UserService }): Router {
+export function createUsersRouter(deps: { users: UserService; body: Middleware }): Router {
   const { users } = deps;
   const router = new Router();
 
@@ -15,7 +16,7 @@ export function createUsersRouter(deps: { users: UserService }): Router {
     ctx.body = { users: await users.list() };
   });
 
-  router.post('/users', async (ctx) => {
+  router.post('/users', deps.body, async (ctx) => {
     const actor = currentUser(ctx);
     requireAdminUser(actor);
     const input = parseInput(createUserBodySchema, ctx.request.body);
@@ -23,7 +24,7 @@ export function createUsersRouter(deps: { users: UserService }): Router {
     ctx.body = { user: await users.create(input, { user: actor, via: 'panel' }) };
   });
 
-  router.put('/users/:id/sites', async (ctx) => {
+  router.put('/users/:id/sites', deps.body, async (ctx) => {
     const actor = currentUser(ctx);
     requireAdminUser(actor);
     const id = routeId(ctx.params.id);

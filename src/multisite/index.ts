@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { currentUser } from '../auth/middleware.js';
 import type { AuditRecorder } from '../audit/types.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { createOutboundClient, type OutboundClient } from '../outbound/index.js';
 import type { SiteAccess } from '../sites/types.js';
 import { routeId } from '../panel/ids.js';
+import { BODY_LIMITS, jsonBody } from '../panel/body.js';
 import { parseInput } from '../panel/validate.js';
 import { CreateSubsiteInput, DeleteQuery, ListFilters } from './input.js';
 import { MultisiteService } from './service.js';
@@ -31,7 +31,7 @@ export function createMultisiteRouter(deps: MultisiteDeps): Router {
   const client = deps.client ?? createOutboundClient({ allowPrivate: deps.config.allowPrivateSites, log: deps.log });
   const service = new MultisiteService({ sites: deps.sites, audit: deps.audit, client, timeoutMs: deps.config.remoteTimeoutMs });
   const router = new Router();
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
+  const json = jsonBody(BODY_LIMITS.multisite);
 
   router.get('/sites/:id/subsites', async (ctx) => {
     const user = currentUser(ctx);

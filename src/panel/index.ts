@@ -18,7 +18,7 @@ import { createSitesRouter } from '../sites/routes.js';
 import { SecretBox } from '../sites/secretBox.js';
 import { loadSecretKey } from '../sites/secretKey.js';
 import { SiteService } from '../sites/service.js';
-import { jsonBody } from './body.js';
+import { BODY_LIMITS, jsonBody } from './body.js';
 
 export interface PanelDeps {
   config: Config;
@@ -70,17 +70,18 @@ export async function createPanel(deps: PanelDeps): Promise<Panel> {
   const remote = createRemoteFeature({ config, log, db, sites, audit });
   const multisite = createMultisiteRouter({ config, log, sites, audit });
 
-  const body = jsonBody();
   // @koa/router flattens nested routers into this one, in this order. Route-less middleware
-  // (noStore, the session and CSRF checks, the body parser) only runs when a panel route matches,
-  // so unknown paths still fall through to 404 and other routers are untouched.
+  // (noStore, the session and CSRF checks) only runs when a panel route matches, so unknown paths
+  // still fall through to 404 and other routers are untouched. Bodies are parsed per route, with
+  // the limit of its group (see BODY_LIMITS), after the session and CSRF checks.
+  const adminBody = jsonBody(BODY_LIMITS.admin);
   const router = new Router();
   router.use(noStore);
-  router.use(createLoginRouter({ config, login, body }).routes());
-  router.use(requireSession(sessions), requireCsrf(), body);
+  router.use(createLoginRouter({ config, login, body: jsonBody(BODY_LIMITS.login) }).routes());
+  router.use(requireSession(sessions), requireCsrf());
   router.use(createSessionRouter({ config, sessions, audit }).routes());
-  router.use(createUsersRouter({ users }).routes());
-  router.use(createSitesRouter({ sites }).routes());
+  router.use(createUsersRouter({ users, body: adminBody }).routes());
+  router.use(createSitesRouter({ sites, body: adminBody }).routes());
   router.use(createAuditRouter({ audit, assignedSiteIds: (id) => users.assignedSiteIds(id) }).routes());
   router.use(remote.router.routes());
   router.use(multisite.routes());

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { currentUser } from '../auth/middleware.js';
 import type { AuditRecorder } from '../audit/types.js';
@@ -6,6 +5,7 @@ import { AppError, NotFoundError, UnavailableError } from '../errors.js';
 import type { OutboundClient } from '../outbound/index.js';
 import type { Site, SiteAccess } from '../sites/types.js';
 import { sitesForUser } from './access.js';
+import { BODY_LIMITS, jsonBody } from '../panel/body.js';
 import { parseInput } from '../panel/validate.js';
 import { BulkUpdateInput, JobIdParam, JobListQuery, PluginActionInput } from './input.js';
 import type { JobRunner } from './jobRunner.js';
@@ -36,7 +36,7 @@ export interface RemoteRouterDeps {
  */
 export function createRemoteRouter(deps: RemoteRouterDeps): Router {
   const router = new Router();
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '256kb' });
+  const json = jsonBody(BODY_LIMITS.remote);
 
   router.post('/remote/update', json, async (ctx) => {
     const user = currentUser(ctx);

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { currentUser, requireAdminUser } from '../auth/middleware.js';
 import { routeId } from '../panel/ids.js';
 import { parseInput } from '../panel/validate.js';
@@ -6,7 +7,7 @@ import { createSiteBodySchema, updateSiteBodySchema } from './schemas.js';
 import type { SiteService } from './service.js';
 
 /** /sites — reading for everyone with access, changes for admins. */
-export function createSitesRouter(deps: { sites: SiteService }): Router {
+export function createSitesRouter(deps: { sites: SiteService; body: Middleware }): Router {
   const { sites } = deps;
   const router = new Router();
 
@@ -14,7 +15,7 @@ export function createSitesRouter(deps: { sites: SiteService }): Router {
     ctx.body = { sites: await sites.list(currentUser(ctx)) };
   });
 
-  router.post('/sites', async (ctx) => {
+  router.post('/sites', deps.body, async (ctx) => {
     const user = currentUser(ctx);
     requireAdminUser(user);
     const input = parseInput(createSiteBodySchema, ctx.request.body);
@@ -26,7 +27,7 @@ export function createSitesRouter(deps: { sites: SiteService }): Router {
     ctx.body = { site: await sites.getForUser(currentUser(ctx), routeId(ctx.params.id)) };
   });
 
-  router.patch('/sites/:id', async (ctx) => {
+  router.patch('/sites/:id', deps.body, async (ctx) => {
     const user = currentUser(ctx);
     requireAdminUser(user);
     const id = routeId(ctx.params.id);

@@ -17,10 +17,35 @@ describe.each(dbTargets)('panel composition (%s)', (target) => {
     expect(anonymous.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('refuses bodies over 1 MB with 413 and malformed JSON with 400', async () => {
-    const big = await h.admin.request('POST', '/sites', { name: 'x'.repeat(1_100_000), url: 'https://big.example' });
-    expect(big.status).toBe(413);
-    expect(big.body.error.code).toBe('payload_too_large');
+  it('refuses a body over its route group\'s limit with 413 in the JSON error shape', async () => {
+    const padded = (bytes: number) => ({ pad: 'x'.repeat(bytes) });
+    const cases: [method: string, path: string, limitKb: number][] = [
+      ['POST', '/sites', 64],
+      ['PATCH', '/sites/1', 64],
+      ['POST', '/users', 64],
+      ['PUT', '/users/1/sites', 64],
+      ['POST', '/remote/update', 256],
+      ['POST', '/remote/plugin-action', 256],
+      ['POST', '/sites/1/subsites', 64],
+    ];
+    for (const [method, path, limitKb] of cases) {
+      const over = await h.admin.request(method, path, padded(limitKb * 1024 + 10));
+      expect(over.status, `${method} ${path} over ${limitKb} kB`).toBe(413);
+      expect(over.body).toEqual({ error: { code: 'payload_too_large', message: 'request entity too large' } });
+      // Just under the limit the body is read, and refused by validation instead (400, 404 or 403: not 413).
+      const under = await h.admin.request(method, path, padded(limitKb * 1024 - 100));
+      expect(under.status, `${method} ${path} under ${limitKb} kB`).not.toBe(413);
+    }
+    const login = await fetch(`${h.server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'x'.repeat(17 * 1024) }),
+    });
+    expect(login.status).toBe(413);
+    expect(await login.json()).toEqual({ error: { code: 'payload_too_large', message: 'request entity too large' } });
+  });
+
+  it('refuses malformed JSON with 400', async () => {
     const broken = await h.admin.request('POST', '/sites', undefined, { headers: { 'content-type': 'application/json' } });
     expect(broken.status).toBe(400);
     const bad = await fetch(`${h.server.url}/sites`, {
