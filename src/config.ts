@@ -14,7 +14,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const EnvSchema = z.object({
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => !/[?#]/.test(u), 'must not have a query string or fragment: links are built by appending to it')
+    .optional(),
   PROJECT_SETTINGS_DIR: z.string().min(1).default('./projectSettings'),
   ARCHIVES_DIR: z.string().min(1).default('./archives'),
   DATA_DIR: z.string().min(1).default('./data'),

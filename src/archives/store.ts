@@ -142,9 +142,15 @@ export class ArchiveStore {
     // Opened before the build starts, so that the catch below always finds the file to remove.
     const handle = await fs.promises.open(temp, 'wx');
     try {
-      // flush: the bytes reach the disk (fsync) before the name does, so a crash leaves no truncated zip behind.
-      await buildZip(key.gitDir, key.commit, key.folderName, handle.createWriteStream({ flush: true }));
+      // The stream writes to the handle's fd and leaves it open (emitClose: false, so the build's
+      // pipeline resolves on finish) for the fsync: the bytes reach the disk before the name does,
+      // so a crash leaves no truncated zip behind.
+      const out = fs.createWriteStream(temp, { fd: handle.fd, autoClose: false, emitClose: false });
+      await buildZip(key.gitDir, key.commit, key.folderName, out);
+      await handle.sync();
+      await handle.close();
       await fs.promises.rename(temp, file);
+      await syncDir(path.dirname(file));
     } catch (err) {
       await handle.close().catch(() => undefined);
       await fs.promises.rm(temp, { force: true });
@@ -164,6 +170,16 @@ export class ArchiveStore {
     if (!stat?.isFile()) return null;
     const id = path.basename(file, '.zip').split('-').slice(-2).join('-');
     return { path: file, size: stat.size, etag: `"${id}-${stat.size.toString(16)}"`, mtime: stat.mtime };
+  }
+}
+
+/** Makes a rename durable: the directory entry reaches the disk too. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

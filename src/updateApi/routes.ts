@@ -45,9 +45,13 @@ export function createUpdateApiRouter(deps: UpdateApiDeps): Router {
   const assets = new ReleaseAssetCache();
 
   const handle = async (ctx: Context) => {
-    const params = readParams(koaParams(ctx));
+    const source = koaParams(ctx);
+    const logging = deps.log.isLevelEnabled('info');
+    // What was asked, even when it is refused below (cut short: it is unvalidated).
+    if (logging) ctx.state.logFields = { action: source('action')?.slice(0, 64), slug: source('slug')?.slice(0, 64) };
+    const params = readParams(source);
     ctx.state.slug = params.slug;
-    if (deps.log.isLevelEnabled('info')) ctx.state.logFields = apiLogFields(params, ctx.get('user-agent'));
+    if (logging) ctx.state.logFields = apiLogFields(params, ctx.get('user-agent'));
     switch (params.action) {
       case 'basic_check':
       case 'plugin_information':
