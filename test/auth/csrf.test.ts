@@ -71,7 +71,7 @@ describe.each(dbTargets)('session and CSRF rules (%s)', (target) => {
       ['DELETE', `/sites/${site.id}/subsites/1`, undefined],
     ];
     fake.resetStats();
-    for (const headers of [{}, { 'x-csrf-token': other.csrfToken }, { 'x-csrf-token': `${h.admin.csrfToken}x` }]) {
+    for (const headers of [{}, { 'x-csrf-token': other.csrfToken }, { 'x-csrf-token': `${h.admin.csrfToken}x` }] as Record<string, string>[]) {
       for (const [method, path, body] of calls) {
         const res = await h.admin.request(method, path, body, { csrf: false, headers });
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(403);
