@@ -36,17 +36,23 @@ export class LoginService {
   async login(username: string, password: string, ip: string): Promise<LoginResult> {
     const { users, sessions, throttle, audit, log } = this.deps;
     const source = { username, ip };
-    const fail = async (reason: string, userId: number | null) => {
+    /**
+     * A refused login is logged and audited with the account it names when there is one. A typed
+     * name that matches no account (or one not looked up, when throttled) is never written: it
+     * may be a password typed into the wrong field.
+     */
+    const fail = async (reason: string, user: AuthUser | null) => {
+      const who = user ? { userId: user.id, username: user.username } : {};
       await audit.record({
         action: 'login',
         entityType: 'session',
         entityId: null,
-        userId,
+        userId: user?.id ?? null,
         siteId: null,
         outcome: 'failure',
-        context: { username, ip, reason },
+        context: { ...(user ? { username: user.username } : {}), ip, reason },
       });
-      log.info({ username, ip, reason }, 'panel login refused');
+      log.info({ ...who, ip, reason }, 'panel login refused');
     };
 
     // Counted before the (slow) password check, so parallel guesses cannot outrun the count.
@@ -60,7 +66,7 @@ export class LoginService {
     const ok = await verifyPassword(password, found?.passwordHash ?? (await this.decoyHash));
     if (!found || !ok) {
       // The attempt recorded by begin() stays: it is this failure.
-      await fail(found ? 'wrong_password' : 'unknown_user', found?.user.id ?? null);
+      await fail(found ? 'wrong_password' : 'unknown_user', found?.user ?? null);
       throw new UnauthorizedError('Invalid username or password.');
     }
 

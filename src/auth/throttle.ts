@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 
@@ -105,8 +106,14 @@ export class LoginThrottle {
 
   private keys(source: LoginSource): [string, number][] {
     return [
-      [`user:${source.username.toLowerCase()}`, this.rules.perUsername],
+      // Hashed: the typed name may be a password typed into the wrong field.
+      [usernameKey(source.username), this.rules.perUsername],
       [`ip:${source.ip}`, this.rules.perIp],
     ];
   }
+}
+
+/** The throttle key of a typed username: `user:` + sha256 (hex) of its lower-case form. */
+export function usernameKey(username: string): string {
+  return `user:${createHash('sha256').update(username.toLowerCase()).digest('hex')}`;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { usernameKey } from '../../src/auth/throttle.js';
 import { dbTargets } from '../helpers/db.js';
 import { PanelClient } from '../helpers/panel.js';
 import { startServer } from '../helpers/server.js';
@@ -70,6 +71,24 @@ describe.each(dbTargets)('login, logout and sessions (%s)', (target) => {
     expect(a).toEqual({ error: { code: 'unauthorized', message: 'Invalid username or password.' } });
     expect(b).toEqual(a);
     expect(wrong.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('never writes a typed username that names no account (it may be a password): not to the log, the audit log or the throttle', async () => {
+    const typo = 'Tr0ub4dor&3-in-the-username-field';
+    expect((await rawLogin(h.server.url, { username: typo, password: 'anything-at-all' })).status).toBe(401);
+    const refused = h.server.logs.filter((l) => l.msg === 'panel login refused');
+    expect(refused.at(-1)).toMatchObject({ level: 30, reason: 'unknown_user', ip: expect.any(String) });
+    expect(refused.at(-1)).not.toHaveProperty('username');
+    expect(JSON.stringify(h.server.logs)).not.toContain(typo);
+    const k = h.server.app.db.kysely;
+    expect(JSON.stringify(await k.selectFrom('audit_log').selectAll().execute())).not.toContain(typo);
+    expect(JSON.stringify(await k.selectFrom('login_attempts').selectAll().execute())).not.toContain(typo);
+
+    // A wrong password for a real account names the account: that is no secret.
+    expect((await rawLogin(h.server.url, { username: ADMIN_USER, password: 'wrong-password-9' })).status).toBe(401);
+    const adminId = (await h.admin.get('/auth/session')).body.user.id;
+    expect(h.server.logs.filter((l) => l.msg === 'panel login refused').at(-1)).toMatchObject({ userId: adminId, username: ADMIN_USER, reason: 'wrong_password' });
+    await sql`delete from login_attempts`.execute(k);
   });
 
   it('rejects a malformed login body with 400, not 500', async () => {
@@ -157,7 +176,7 @@ describe.each(dbTargets)('login throttling (%s)', (target) => {
     expect(blocked.headers.getSetCookie()).toEqual([]);
 
     // The count lives in the database (shared by instances); once the failures age out, login works.
-    const rows = await h.server.app.db.kysely.selectFrom('login_attempts').selectAll().where('key', '=', `user:${ADMIN_USER}`).execute();
+    const rows = await h.server.app.db.kysely.selectFrom('login_attempts').selectAll().where('key', '=', usernameKey(ADMIN_USER)).execute();
     expect(rows).toHaveLength(5);
     await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
     expect((await rawLogin(h.server.url, { username: ADMIN_USER, password: ADMIN_PASSWORD })).status).toBe(200);
@@ -189,7 +208,7 @@ describe.each(dbTargets)('login throttling under parallel guesses (%s)', (target
     expect(statuses.filter((s) => s === 429)).toHaveLength(7);
     expect(statuses).toHaveLength(12);
     // Exactly the five checked attempts are recorded; refused ones are not.
-    expect((await attempts()).filter((r) => r.key === `user:${ADMIN_USER}`)).toHaveLength(5);
+    expect((await attempts()).filter((r) => r.key === usernameKey(ADMIN_USER))).toHaveLength(5);
     // The audit log agrees: five wrong passwords, seven throttled.
     const reasons = (await h.server.app.db.kysely.selectFrom('audit_log').select('context').where('action', '=', 'login').where('outcome', '=', 'failure').execute())
       .map((r) => JSON.parse(r.context).reason as string);
@@ -216,7 +235,7 @@ describe.each(dbTargets)('login throttling under parallel guesses (%s)', (target
     expect((await rawLogin(h.server.url, { username: ADMIN_USER, password: ADMIN_PASSWORD })).status).toBe(200);
     const left = (await attempts()).map((r) => r.key).sort();
     // The admin's failure is forgiven and the good login recorded nothing; the address keeps its two failures.
-    expect(left).toEqual(['ip:127.0.0.1', 'ip:127.0.0.1', 'user:someone-else']);
+    expect(left).toEqual(['ip:127.0.0.1', 'ip:127.0.0.1', usernameKey('someone-else')].sort());
     await sql`delete from login_attempts`.execute(h.server.app.db.kysely);
   });
 });

@@ -71,7 +71,7 @@ export interface AuditLogTable {
   hash: string;
 }
 
-/** Failed logins, per `user:<name>` and `ip:<address>` key; in the database so instances share it. */
+/** Failed logins, per `user:<sha256 of the lower-case name>` and `ip:<address>` key; in the database so instances share it. */
 export interface LoginAttemptsTable {
   id: Generated<number>;
   key: string;
