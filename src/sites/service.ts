@@ -191,7 +191,7 @@ export class SiteService implements SiteAccess {
       .values({
         site_id: siteId,
         license_key_enc: this.box.encrypt(key, secretContext.licenseKey(siteId)),
-        license_key_hint: key.slice(-4),
+        license_key_hint: licenseKeyHint(key),
         status: 'active',
         activated_at: now,
       })
@@ -256,10 +256,19 @@ function toSite(row: SiteRow): Site {
     name: row.name,
     url: row.url,
     isMultisite: Number(row.is_multisite) === 1,
+    // The row exists (hint '' for a key too short to hint at) or not (null).
     hasLicenseKey: row.license_key_hint !== null,
     hasMultisiteCredentials: Number(row.has_multisite_credentials) === 1,
-    licenseKeyHint: row.license_key_hint,
+    licenseKeyHint: row.license_key_hint || null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Keys shorter than this get no hint: four characters would give away too much of them. */
+export const MIN_KEY_LENGTH_FOR_HINT = 16;
+
+/** The last four characters of a key of at least 16 characters; '' (shown as null) for a shorter one. */
+export function licenseKeyHint(key: string): string {
+  return key.length >= MIN_KEY_LENGTH_FOR_HINT ? key.slice(-4) : '';
 }

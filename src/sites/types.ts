@@ -9,7 +9,7 @@ export interface Site {
   isMultisite: boolean;
   hasLicenseKey: boolean;
   hasMultisiteCredentials: boolean;
-  /** Last four characters of the license key, for recognition; null when none. */
+  /** Last four characters of the license key, for recognition; null when there is none or it is shorter than 16 characters. */
   licenseKeyHint: string | null;
   createdAt: string;
   updatedAt: string;

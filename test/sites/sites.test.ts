@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { captureLogger } from '../helpers/log.js';
+import { tempDir } from '../helpers/tmp.js';
 import { dbTargets } from '../helpers/db.js';
 import { startServer } from '../helpers/server.js';
 import { createSite, usePanel } from '../panel/harness.js';
@@ -97,15 +103,33 @@ describe.each(dbTargets)('sites (%s)', (target) => {
     expect(warning).toBeDefined();
   });
 
+  it('hints at a key with its last four characters only when it has 16 or more', async () => {
+    const cases: [string, string | null][] = [
+      ['SHORT-KEY-1234', null],
+      ['FIFTEEN-CHARS-5', null],
+      ['SIXTEEN-CHARS-66', 'S-66'],
+      ['A-MUCH-LONGER-LICENSE-KEY-7777', '7777'],
+    ];
+    for (const [key, hint] of cases) {
+      const site = await createSite(h.admin, { name: `hint ${key.length}`, url: `https://hint-${key.length}.example`, licenseKey: key });
+      expect(site, key).toMatchObject({ hasLicenseKey: true, licenseKeyHint: hint });
+      expect((await h.admin.get(`/sites/${site.id}`)).body.site.licenseKeyHint, key).toBe(hint);
+      const row = await h.server.app.db.kysely.selectFrom('license_activations').select('license_key_hint').where('site_id', '=', site.id).executeTakeFirstOrThrow();
+      expect(row.license_key_hint).toBe(hint ?? '');
+      expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe(key);
+      await h.admin.request('DELETE', `/sites/${site.id}`);
+    }
+  });
+
   it('edits a site: fields, key replacement and removal, multisite removal', async () => {
-    const site = await createSite(h.admin, { name: 'Edit me', url: 'http://edit.example', licenseKey: 'FIRST-KEY-AAAA' });
+    const site = await createSite(h.admin, { name: 'Edit me', url: 'http://edit.example', licenseKey: 'FIRST-LONG-KEY-AAAA' });
     const renamed = await h.admin.request('PATCH', `/sites/${site.id}`, { name: 'Edited', url: 'http://edit.example/wp/' });
     expect(renamed.status).toBe(200);
     expect(renamed.body.site).toMatchObject({ name: 'Edited', url: 'http://edit.example/wp', licenseKeyHint: 'AAAA' });
 
-    const rekeyed = await h.admin.request('PATCH', `/sites/${site.id}`, { licenseKey: 'SECOND-KEY-BBBB' });
+    const rekeyed = await h.admin.request('PATCH', `/sites/${site.id}`, { licenseKey: 'SECOND-LONG-KEY-BBBB' });
     expect(rekeyed.body.site).toMatchObject({ hasLicenseKey: true, licenseKeyHint: 'BBBB' });
-    expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe('SECOND-KEY-BBBB');
+    expect((await h.server.app.panel.sites.getSecrets(site.id)).licenseKey).toBe('SECOND-LONG-KEY-BBBB');
     const rows = await h.server.app.db.kysely.selectFrom('license_activations').selectAll().where('site_id', '=', site.id).execute();
     expect(rows).toHaveLength(1);
 
@@ -169,7 +193,7 @@ describe.each(dbTargets)('sites (%s)', (target) => {
 
   it('never writes a secret to the logs', () => {
     const logs = JSON.stringify(h.server.logs);
-    for (const secret of [LICENSE, MS_PASSWORD, 'SECOND-KEY-BBBB', 'DOOMED-KEY-0000', 'admin-password-1']) {
+    for (const secret of [LICENSE, MS_PASSWORD, 'SECOND-LONG-KEY-BBBB', 'DOOMED-KEY-0000', 'admin-password-1']) {
       expect(logs).not.toContain(secret);
     }
   });
@@ -205,6 +229,29 @@ describe.runIf(dbTargets.some((t) => t.name === 'postgres'))('SECRET_KEY on Post
       await expect(startServer({ env: { ...database.env, SECRET_KEY: 'too-short' } })).rejects.toThrow(/^SECRET_KEY must be 32 bytes/);
     } finally {
       await database.drop();
+    }
+  });
+});
+
+describe('license key hints written before the 16-character rule', () => {
+  it('are dropped by migration 005', async () => {
+    const file = path.join(tempDir('hints-'), 'panel.sqlite');
+    // A database as the previous version left it: migrations up to 004, a 4-character hint of an 8-character key.
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(file) }) });
+    const provider = { getMigrations: async () => Object.fromEntries(Object.entries(migrations).map(([n, m]) => [n, m('sqlite')])) as Record<string, Migration> };
+    const result = await new Migrator({ db: old, provider }).migrateTo('004_audit_no_replace');
+    expect(result.error).toBeUndefined();
+    const at = new Date().toISOString();
+    const { id } = await old.insertInto('sites').values({ name: 'old', url: 'https://old.example', is_multisite: 0, created_at: at, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    await old.insertInto('license_activations').values({ site_id: id, license_key_enc: 'v1:x', license_key_hint: '5678', status: 'active', activated_at: at }).execute();
+    await old.destroy();
+
+    const db = await openDatabase({ sqliteFile: file }, captureLogger().log);
+    try {
+      const rows = await db.kysely.selectFrom('license_activations').select(['site_id', 'license_key_hint']).execute();
+      expect(rows).toEqual([{ site_id: id, license_key_hint: '' }]);
+    } finally {
+      await db.close();
     }
   });
 });

@@ -49,7 +49,7 @@ export interface LicenseActivationsTable {
   id: Generated<number>;
   site_id: number;
   license_key_enc: string;
-  /** Last four characters, for recognition in the panel. */
+  /** Last four characters of a key of 16 or more characters, for recognition in the panel; '' otherwise. */
   license_key_hint: string;
   status: 'active';
   activated_at: string;
