@@ -8,7 +8,7 @@ import type { ProjectReleases } from '../releases/types.js';
 export type HousekeepingArchives = Pick<ArchiveStore, 'prebuild' | 'prune'>;
 
 export interface HousekeepingDeps {
-  releases: Pick<ReleaseService, 'onReleases'>;
+  releases: Pick<ReleaseService, 'onReleases' | 'onRemoved' | 'state'>;
   archives: HousekeepingArchives;
   /** Versions per branch whose zips are kept (ARCHIVE_KEEP_VERSIONS). */
   keepVersions: number;
@@ -18,14 +18,40 @@ export interface HousekeepingDeps {
 /**
  * After every refresh that swapped in releases: builds the zip of each branch's new latest
  * release in the background (so the first WordPress download does not wait), and prunes the
- * project's zips to the newest `keepVersions` served versions of each branch. Returns a function
- * that stops it.
+ * project's zips to the newest `keepVersions` served versions of each branch. When a project is
+ * removed (its settings file deleted, or disabled by a mistake), all its zips are removed; they are
+ * rebuilt if it comes back. Returns a function that stops it.
  */
 export function attachHousekeeping(deps: HousekeepingDeps): () => void {
   const pruning = new Map<string, Promise<void>>();
   let stopped = false;
 
-  const unsubscribe = deps.releases.onReleases((project, releases, previous) => {
+  /** One prune at a time per project; a newer one runs after the running one. */
+  const prune = (slug: string, keep: () => { version: string; commit: string }[] | null) => {
+    const before = pruning.get(slug) ?? Promise.resolve();
+    const run = before.then(async () => {
+      if (stopped) return;
+      const kept = keep();
+      if (kept === null) return;
+      try {
+        await deps.archives.prune(slug, kept);
+      } catch (err) {
+        deps.log.warn({ slug, error: err instanceof Error ? err.message : String(err) }, 'pruning release zips failed');
+      }
+    });
+    pruning.set(slug, run);
+    void run.then(() => {
+      if (pruning.get(slug) === run) pruning.delete(slug);
+    });
+  };
+
+  const offRemoved = deps.releases.onRemoved((slug) => {
+    if (stopped) return;
+    // Checked when the prune runs: a project added back meanwhile keeps its zips.
+    prune(slug, () => (deps.releases.state(slug) === undefined ? [] : null));
+  });
+
+  const offReleases = deps.releases.onReleases((project, releases, previous) => {
     if (stopped) return;
     // The store bounds how many zips are built at once; these wait their turn there.
     for (const key of newLatest(project, releases, previous)) {
@@ -35,26 +61,14 @@ export function attachHousekeeping(deps: HousekeepingDeps): () => void {
           deps.log.warn({ slug: key.slug, version: key.version, error: err instanceof Error ? err.message : String(err) }, 'prebuilding a release zip failed'),
       );
     }
-    // One prune at a time per project; a newer one runs after the running one.
     const keep = keptReleases(releases, deps.keepVersions);
-    const before = pruning.get(project.slug) ?? Promise.resolve();
-    const run = before.then(async () => {
-      if (stopped) return;
-      try {
-        await deps.archives.prune(project.slug, keep);
-      } catch (err) {
-        deps.log.warn({ slug: project.slug, error: err instanceof Error ? err.message : String(err) }, 'pruning release zips failed');
-      }
-    });
-    pruning.set(project.slug, run);
-    void run.then(() => {
-      if (pruning.get(project.slug) === run) pruning.delete(project.slug);
-    });
+    prune(project.slug, () => keep);
   });
 
   return () => {
     stopped = true;
-    unsubscribe();
+    offReleases();
+    offRemoved();
   };
 }
 

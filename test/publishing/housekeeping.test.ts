@@ -88,6 +88,32 @@ describe('housekeeping', () => {
     expect(fs.readdirSync(path.join(h.archives.dir, 'kept')).some((n) => n.startsWith('kept-1.1.0-beta.1-'))).toBe(true);
   });
 
+  it('removes every zip of a project whose settings file is removed, and only of that project', async () => {
+    const gone = new PluginRemote('gone');
+    const stays = new PluginRemote('stays');
+    const { log, lines } = captureLogger();
+    const { registry, dir } = await registryWith({ gone: { repository: gone.fileUrl }, stays: { repository: stays.fileUrl } }, log);
+    const archives = new ArchiveStore({ dir: tempDir('archives-'), log });
+    await archives.init();
+    const releases = new ReleaseService(registry, new MirrorSource({ dataDir: tempDir('data-'), log }), log);
+    const stop = attachHousekeeping({ releases, archives, keepVersions: 5, log });
+    cleanups.push(() => archives.close(), () => releases.close(), stop);
+    await releases.start();
+    await eventually(() => (zipsOf(archives, 'gone').join() === '1.0.0' && zipsOf(archives, 'stays').join() === '1.0.0' ? true : undefined), 5000);
+
+    fs.rmSync(path.join(dir, 'gone.json'));
+    await registry.load();
+
+    await eventually(() => (zipsOf(archives, 'gone').length === 0 ? true : undefined), 5000);
+    expect(lines.some((l) => l.msg === 'old release zips removed' && l.slug === 'gone')).toBe(true);
+    expect(zipsOf(archives, 'stays')).toEqual(['1.0.0']);
+
+    // Back again: its zip is built again.
+    fs.writeFileSync(path.join(dir, 'gone.json'), JSON.stringify({ repository: gone.fileUrl }));
+    await registry.load();
+    await eventually(() => (zipsOf(archives, 'gone').join() === '1.0.0' ? true : undefined), 5000);
+  });
+
   it('stops when unsubscribed', async () => {
     const h = await setup(5);
     cleanups.push(() => h.archives.close(), () => h.releases.close());
