@@ -29,7 +29,7 @@ function commandTable(): CliCommand[] {
   return table;
 }
 
-/** Runs one CLI invocation; resolves to the exit code (0 ok, 1 failure, 2 usage). */
+/** Runs one CLI invocation; resolves to the exit code (0 ok, 1 failure, 2 usage or configuration). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const table = commandTable();
   const [name, ...args] = argv;
@@ -47,8 +47,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
     if (err instanceof ConfigError) {
+      // A bad environment variable: exit 2, as the server does.
       io.stderr.write(`${err.message}\n`);
-      return EXIT_FAILURE;
+      return EXIT_USAGE;
     }
     io.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;

@@ -1,5 +1,4 @@
 import { loadConfig, type Config } from '../config.js';
-import { seedDemo } from '../demo/seed.js';
 import { createLogger, type Logger } from '../logger.js';
 import { MirrorSource } from '../mirrors/index.js';
 import { ProjectRegistry } from '../projects/registry.js';
@@ -19,12 +18,12 @@ export interface PublishingContext {
 /**
  * Same environment variables as the server (loadConfig). Logs go to stderr, only errors unless
  * LOG_LEVEL is set: the commands print what matters themselves, stdout stays for results.
+ * Commands only read: the demo repository is created by the server's start, never here (a
+ * missing one is reported as unreadable, like any other repository).
  */
 export async function openPublishingContext(io: CliIo): Promise<PublishingContext> {
   const config = loadConfig(io.env);
   const log = createLogger(io.env.LOG_LEVEL ? config.logLevel : 'error', io.stderr);
-  // The server creates the demo repository at start; do the same so both see the same projects.
-  if (config.demo) await seedDemo(config, log);
   const projects = new ProjectRegistry({ dir: config.projectSettingsDir, log, env: io.env });
   await projects.load();
   const releases = new ReleaseService(projects, new RoutingSource(new LocalSource(), new MirrorSource({ dataDir: config.dataDir, log })), log);

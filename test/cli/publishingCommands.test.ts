@@ -60,6 +60,43 @@ describe('cli validate', () => {
   });
 });
 
+describe('cli configuration and side effects', () => {
+  it('exits 2 on a bad environment variable, as the server does, naming it on stderr', async () => {
+    const ws = workspace();
+    ws.write('one', { repository: '/srv/git/one.git' });
+    for (const command of [['validate'], ['projects'], ['refresh', 'one'], ['build', 'one']]) {
+      const run = await cli(command, { ...ws.env, POLL_INTERVAL_SECONDS: 'often' });
+      expect([command[0], run.code]).toEqual([command[0], 2]);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('POLL_INTERVAL_SECONDS');
+      expect(run.stderr).not.toContain('Usage:');
+    }
+  });
+
+  it('validate: problems of a named file go to stdout and exit 1, also for a file that cannot be read', async () => {
+    const ws = workspace();
+    const missing = path.join(ws.settingsDir, 'missing.json');
+    const run = await cli(['validate', missing], ws.env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(`${missing}: cannot read the file (ENOENT)\n`);
+    expect(run.stderr).toBe('1 settings file checked: 1 invalid.\n');
+  });
+
+  it('does not create the demo repository (only the server does, at start)', async () => {
+    const ws = workspace();
+    const demoRepo = path.join(ws.root, 'data', 'demo', 'hello-updates');
+    ws.write('hello-updates', { repository: demoRepo, prereleaseBranches: ['beta'] });
+    const env = { ...ws.env, DEMO: 'true' };
+
+    const listed = await cli(['projects'], env);
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain(`error: repository not readable: repository ${demoRepo} does not exist or is not a directory`);
+    expect((await cli(['refresh', 'hello-updates'], env)).code).toBe(1);
+    expect((await cli(['build', 'hello-updates'], env)).code).toBe(1);
+    expect(fs.existsSync(demoRepo)).toBe(false);
+  });
+});
+
 describe('cli projects', () => {
   it('lists branches, releases and problems; exit 1 when anything needs attention', async () => {
     const ws = workspace();

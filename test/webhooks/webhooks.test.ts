@@ -208,3 +208,32 @@ describe('POST /webhooks/:slug', () => {
     expect(text).not.toMatch(/[0-9a-f]{64}/);
   });
 });
+
+describe('POST /webhooks/:slug with an unresolved webhookSecret reference', () => {
+  it('answers 404: the reference disables the settings file, it does not turn webhooks off (403)', async () => {
+    const remote = new PluginRemote('unresolved');
+    const { log } = captureLogger();
+    const { registry } = await registryWith({ unresolved: { repository: remote.fileUrl, webhookSecret: { env: 'NOT_SET_FOR_THIS_TEST' } } }, log, {});
+    expect(registry.get('unresolved')).toBeUndefined();
+    expect(registry.problems().map((p) => [p.key, p.message])).toEqual([['webhookSecret', 'environment variable NOT_SET_FOR_THIS_TEST is not set']]);
+    const releases = new ReleaseService(registry, new MirrorSource({ dataDir: tempDir('data-'), log }), log);
+    const koa = new Koa();
+    koa.use(errorHandler(log));
+    const router = createWebhooksRouter({ projects: registry, releases, log });
+    koa.use(router.routes()).use(router.allowedMethods());
+    const server = http.createServer(koa.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const body = '{}';
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/unresolved`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': `sha256=${hmac(body)}` },
+      });
+      expect(res.status).toBe(404);
+    } finally {
+      await releases.close();
+      server.close();
+    }
+  });
+});
