@@ -287,7 +287,7 @@ export class ProjectRegistry {
         },
         'project settings invalid: project disabled',
       );
-      if (previous) this.remove(slug);
+      if (previous) this.remove(slug, 'invalid');
       return;
     }
 
@@ -309,14 +309,14 @@ export class ProjectRegistry {
     const slug = slugFromFile(file);
     if (this.projects.get(slug)?.settings.file === file) {
       this.log.info({ slug, file }, 'project settings file removed');
-      this.remove(slug);
+      this.remove(slug, 'deleted');
     }
   }
 
-  private remove(slug: string): void {
+  private remove(slug: string, reason: 'deleted' | 'invalid'): void {
     this.projects.delete(slug);
     this.sorted = undefined;
-    this.emit({ kind: 'removed', slug });
+    this.emit({ kind: 'removed', slug, reason });
   }
 
   private emit(change: ProjectChange): void {

@@ -69,4 +69,5 @@ export interface AccessRequest {
 
 export type ProjectChange =
   | { kind: 'added' | 'changed'; project: ProjectSettings }
-  | { kind: 'removed'; slug: string };
+  /** `deleted`: the settings file is gone; `invalid`: it is still there but disabled by a mistake. */
+  | { kind: 'removed'; slug: string; reason: 'deleted' | 'invalid' };

@@ -18,9 +18,9 @@ export interface HousekeepingDeps {
 /**
  * After every refresh that swapped in releases: builds the zip of each branch's new latest
  * release in the background (so the first WordPress download does not wait), and prunes the
- * project's zips to the newest `keepVersions` served versions of each branch. When a project is
- * removed (its settings file deleted, or disabled by a mistake), all its zips are removed; they are
- * rebuilt if it comes back. Returns a function that stops it.
+ * project's zips to the newest `keepVersions` served versions of each branch. When a project's
+ * settings file is deleted, all its zips are removed (rebuilt if it comes back); a file disabled by
+ * a mistake keeps them, since the fix usually follows. Returns a function that stops it.
  */
 export function attachHousekeeping(deps: HousekeepingDeps): () => void {
   const pruning = new Map<string, Promise<void>>();
@@ -45,8 +45,8 @@ export function attachHousekeeping(deps: HousekeepingDeps): () => void {
     });
   };
 
-  const offRemoved = deps.releases.onRemoved((slug) => {
-    if (stopped) return;
+  const offRemoved = deps.releases.onRemoved((slug, reason) => {
+    if (stopped || reason !== 'deleted') return;
     // Checked when the prune runs: a project added back meanwhile keeps its zips.
     prune(slug, () => (deps.releases.state(slug) === undefined ? [] : null));
   });

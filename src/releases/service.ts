@@ -20,8 +20,8 @@ export type ReleasesListener = (project: ProjectSettings, releases: ProjectRelea
  */
 export type RefreshListener = (state: ProjectState, reason: string) => void;
 
-/** Called when a project is gone (its settings file was removed or became invalid). */
-export type RemovedListener = (slug: string) => void;
+/** Called when a project is gone: its settings file was deleted, or became invalid (and may be fixed). */
+export type RemovedListener = (slug: string, reason: 'deleted' | 'invalid') => void;
 
 /**
  * A source that can be told its copy of a repository is damaged (a remote's mirror): it returns
@@ -67,7 +67,7 @@ export class ReleaseService {
       if (change.kind === 'removed') {
         this.states.delete(change.slug);
         this.caches.delete(change.slug);
-        this.emit(this.removedListeners, 'removed listener', change.slug, (l) => l(change.slug));
+        this.emit(this.removedListeners, 'removed listener', change.slug, (l) => l(change.slug, change.reason));
       } else {
         this.caches.delete(change.project.slug);
         void this.refresh(change.project.slug, `settings ${change.kind}`);

@@ -189,7 +189,7 @@ describe.each([
 
     const removed = nextChange(r, (c) => c.kind === 'removed');
     fs.rmSync(path.join(dir, 'fresh.json'));
-    expect(await removed).toEqual({ kind: 'removed', slug: 'fresh' });
+    expect(await removed).toEqual({ kind: 'removed', slug: 'fresh', reason: 'deleted' });
     expect(r.get('fresh')).toBeUndefined();
     expect(r.list().map((p) => p.slug)).toEqual(['stay']);
   });
@@ -204,7 +204,7 @@ describe.each([
 
     const removed = nextChange(r, (c) => c.kind === 'removed');
     writeJson(dir, 'turns-bad.json', { repository: '/r', folderName: '../escape' });
-    expect(await removed).toEqual({ kind: 'removed', slug: 'turns-bad' });
+    expect(await removed).toEqual({ kind: 'removed', slug: 'turns-bad', reason: 'invalid' });
     expect(r.get('turns-bad')).toBeUndefined();
     expect(r.get('good')!.slug).toBe('good');
     expect(r.problems()).toEqual([
@@ -242,7 +242,7 @@ describe('watch() on a folder that appears later', () => {
     r.watch();
     const removed = nextChange(r, (c) => c.kind === 'removed');
     fs.rmSync(dir, { recursive: true });
-    expect(await removed).toEqual({ kind: 'removed', slug: 'one' });
+    expect(await removed).toEqual({ kind: 'removed', slug: 'one', reason: 'deleted' });
     expect(r.list()).toEqual([]);
   });
 });

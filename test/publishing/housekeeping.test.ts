@@ -108,6 +108,13 @@ describe('housekeeping', () => {
     expect(lines.some((l) => l.msg === 'old release zips removed' && l.slug === 'gone')).toBe(true);
     expect(zipsOf(archives, 'stays')).toEqual(['1.0.0']);
 
+    // A settings file disabled by a mistake keeps its zips: the fix usually follows.
+    fs.writeFileSync(path.join(dir, 'stays.json'), '{ "repository": 42 }');
+    await registry.load();
+    await eventually(() => (registry.get('stays') === undefined ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(zipsOf(archives, 'stays')).toEqual(['1.0.0']);
+
     // Back again: its zip is built again.
     fs.writeFileSync(path.join(dir, 'gone.json'), JSON.stringify({ repository: gone.fileUrl }));
     await registry.load();
