@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { parseIpv6 } from '../outbound/addresses.js';
 
 /**
  * Addresses and CIDR ranges for access rules. IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a
@@ -17,27 +18,10 @@ export interface IpRange extends IpAddress {
   prefix?: number;
 }
 
-/** The 8 groups of a valid IPv6 address (dotted IPv4 tail allowed). */
-function ipv6Groups(address: string): number[] {
-  let s = address;
-  const lastColon = s.lastIndexOf(':');
-  const tail = s.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
-    s = `${s.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, rest] = s.split('::') as [string, string | undefined];
-  const headGroups = head ? head.split(':') : [];
-  const restGroups = rest ? rest.split(':') : [];
-  const zeros = rest === undefined ? [] : Array(8 - headGroups.length - restGroups.length).fill('0');
-  return [...headGroups, ...zeros, ...restGroups].map((g) => parseInt(g, 16));
-}
-
 /** `::ffff:a.b.c.d` (any spelling) → `a.b.c.d`; undefined when not IPv4-mapped. */
 function mappedIpv4(address: string): string | undefined {
-  const g = ipv6Groups(address);
-  if (g.length !== 8 || g.slice(0, 5).some((x) => x !== 0) || g[5] !== 0xffff) return undefined;
-  return `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+  const ip = parseIpv6(address);
+  return ip.isIPv4MappedAddress() ? ip.toIPv4Address().toString() : undefined;
 }
 
 /** Validates and normalises one address (brackets and an IPv6 zone id are dropped). */
