@@ -193,6 +193,8 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
         // A fresh connection per call: no pooled socket can bypass the address check.
         agent: false,
       });
+      // Headers and body go out at once; without this, Nagle holds the body back for an ACK.
+      req.setNoDelay(true);
       req.on('socket', (socket: Socket) => {
         // Second line of defence: the address actually connected to must pass too.
         socket.once('connect', () => {
