@@ -15,6 +15,8 @@ export interface LoadResult {
   failures: number;
   /** CPU time the answering process spent per successful request, µs (NaN without `pid`). */
   cpuUs: number;
+  /** CPU time the load generator (this process) spent per successful request, µs. */
+  clientCpuUs: number;
 }
 
 export interface LoadOptions {
@@ -34,8 +36,9 @@ export interface LoadOptions {
 
 /** One autocannon run against `url` (GET by default), summarised. 0 seconds sends nothing (a skipped warm-up). */
 export async function load(options: LoadOptions): Promise<LoadResult> {
-  if (options.seconds <= 0) return { rps: 0, p50: 0, p99: 0, mbps: 0, requests: 0, failures: 0, cpuUs: Number.NaN };
+  if (options.seconds <= 0) return { rps: 0, p50: 0, p99: 0, mbps: 0, requests: 0, failures: 0, cpuUs: Number.NaN, clientCpuUs: Number.NaN };
   const ticksBefore = options.pid === undefined ? 0 : cpuTicks(options.pid);
+  const clientBefore = process.cpuUsage();
   const result = await autocannon({
     url: options.url,
     connections: options.connections,
@@ -50,6 +53,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const ok = result['2xx'];
   // Clock ticks are 10 ms on Linux.
   const cpuUs = options.pid === undefined ? Number.NaN : ((cpuTicks(options.pid) - ticksBefore) * 10_000) / ok;
+  const client = process.cpuUsage(clientBefore);
+  const clientCpuUs = (client.user + client.system) / ok;
   return {
     rps: ok / result.duration,
     p50: result.latency.p50,
@@ -58,6 +63,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requests: ok,
     failures: result.errors + result.timeouts + result.non2xx,
     cpuUs,
+    clientCpuUs,
   };
 }
 
@@ -67,13 +73,22 @@ export function failureNotes(label: string, results: LoadResult[]): string[] {
   return failures > 0 ? [`${label}: ${failures} failed requests (errors, timeouts or non-2xx)`] : [];
 }
 
-/** "CPU per request: server 120 µs, baseline 40 µs" from the rounds' medians, when measured. */
+/**
+ * "CPU per request: server 120 µs, baseline 40 µs" from the rounds' medians, when measured, and the
+ * load generator's own CPU per request on both sides (it shares the machine: when it needs more per
+ * request on one side, that side loses throughput for reasons that are not the server's).
+ */
 export function cpuNote(server: LoadResult[], baseline: LoadResult[]): string[] {
-  const mid = (rs: LoadResult[]) => {
-    const v = rs.map((r) => r.cpuUs).filter(Number.isFinite).sort((a, b) => a - b);
+  const mid = (rs: LoadResult[], pick: (r: LoadResult) => number) => {
+    const v = rs.map(pick).filter(Number.isFinite).sort((a, b) => a - b);
     return v.length ? v[Math.floor(v.length / 2)]! : Number.NaN;
   };
-  const s = mid(server);
-  const b = mid(baseline);
-  return Number.isFinite(s) && Number.isFinite(b) ? [`CPU per request: server ${s.toFixed(0)} µs, baseline ${b.toFixed(0)} µs (× ${(s / b).toFixed(2)})`] : [];
+  const notes: string[] = [];
+  const s = mid(server, (r) => r.cpuUs);
+  const b = mid(baseline, (r) => r.cpuUs);
+  if (Number.isFinite(s) && Number.isFinite(b)) notes.push(`CPU per request: server ${s.toFixed(0)} µs, baseline ${b.toFixed(0)} µs (× ${(s / b).toFixed(2)})`);
+  const cs = mid(server, (r) => r.clientCpuUs);
+  const cb = mid(baseline, (r) => r.clientCpuUs);
+  if (Number.isFinite(cs) && Number.isFinite(cb)) notes.push(`load generator CPU per request: ${cs.toFixed(0)} µs against the server, ${cb.toFixed(0)} µs against the baseline`);
+  return notes;
 }

@@ -118,8 +118,7 @@ export function writeProjects(dir: string, projects: Record<string, object>): vo
 }
 
 /** `count` projects named <prefix>001… that all serve the same repository (settings differ only by slug). */
-export function sharedRepoProjects(prefix: string, count: number, settings: object): Record<string, object> {
-  const width = String(count).length;
+export function sharedRepoProjects(prefix: string, count: number, settings: object, width = String(count).length): Record<string, object> {
   const out: Record<string, object> = {};
   for (let i = 1; i <= count; i++) out[`${prefix}${String(i).padStart(width, '0')}`] = settings;
   return out;

@@ -16,12 +16,12 @@ const MAX_PER_RELEASE = 512;
  *
  * An answer depends only on the project's settings, the release and the link context
  * (branch, apikey), all immutable: settings and releases are replaced, never changed, on a
- * reload or refresh. So each answer is serialized once and the memo is keyed by those objects,
- * which lets it go with them. `downloaded` changes all the time: it is appended to the cached
- * object on the way out.
+ * reload or refresh. So each answer is serialized once, under its slug and branch, and the
+ * memo of a slug and branch starts over when its settings or release object is another one.
+ * `downloaded` changes all the time: it is appended to the cached object on the way out.
  */
 export class MetadataAnswers {
-  private readonly memo = new WeakMap<ProjectSettings, WeakMap<Release, Map<string, string>>>();
+  private readonly memo = new Map<string, { project: ProjectSettings; release: Release; answers: Map<string, string> }>();
 
   constructor(
     /** Read per answer: PUBLIC_URL is known only once the server listens when it defaults to the bound port. */
@@ -38,28 +38,30 @@ export class MetadataAnswers {
     const { project } = req;
     if (params.action === 'basic_check') {
       if (!isNewer(release.version, params.version!)) {
-        return this.remember(project, release, 'current', () => phpSerialize(upToDateHint(project.slug)));
+        return this.remember(project, release, links.branch, 'current', () => phpSerialize(upToDateHint(project.slug)));
       }
-      return this.remember(project, release, `update\0${links.branch}\0${links.apikey ?? ''}`, () =>
+      return this.remember(project, release, links.branch, `update\0${links.apikey ?? ''}`, () =>
         phpSerialize(updateEntry(project, release, links)),
       );
     }
-    const info = this.remember(project, release, `info\0${links.branch}\0${links.apikey ?? ''}`, () =>
+    const info = this.remember(project, release, links.branch, `info\0${links.apikey ?? ''}`, () =>
       phpSerialize(pluginInformation(project, release, links)),
     );
     return appendIntField(info, 'downloaded', this.downloads.total(project.slug));
   }
 
-  private remember(project: ProjectSettings, release: Release, key: string, build: () => string): string {
-    let releases = this.memo.get(project);
-    if (!releases) this.memo.set(project, (releases = new WeakMap()));
-    let answers = releases.get(release);
-    if (!answers) releases.set(release, (answers = new Map()));
-    let answer = answers.get(key);
+  private remember(project: ProjectSettings, release: Release, branch: string, key: string, build: () => string): string {
+    const id = `${project.slug}\0${branch}`;
+    let entry = this.memo.get(id);
+    if (!entry || entry.project !== project || entry.release !== release) {
+      entry = { project, release, answers: new Map() };
+      this.memo.set(id, entry);
+    }
+    let answer = entry.answers.get(key);
     if (answer === undefined) {
-      if (answers.size >= MAX_PER_RELEASE) answers.clear();
+      if (entry.answers.size >= MAX_PER_RELEASE) entry.answers.clear();
       answer = build();
-      answers.set(key, answer);
+      entry.answers.set(key, answer);
     }
     return answer;
   }
