@@ -94,6 +94,14 @@ describe('download_latest', () => {
     await otherTag.arrayBuffer();
   });
 
+  it('builds a missing zip once for concurrent first downloads, and each gets the same bytes', async () => {
+    const url = `${server.url}/api?action=download_latest&slug=acme-theme&version=1.0.0`;
+    const bodies = await Promise.all(Array.from({ length: 6 }, async () => Buffer.from(await (await fetch(url)).arrayBuffer())));
+    for (const b of bodies) expect(b.equals(bodies[0]!)).toBe(true);
+    const builds = server.logs.filter((l) => l.msg === 'release zip built' && l.slug === 'acme-theme' && l.version === '1.0.0');
+    expect(builds).toHaveLength(1);
+  });
+
   it('builds a theme zip under the slug folder', async () => {
     const { res, file } = await download('action=download_latest&slug=acme-theme');
     expect(res.status).toBe(200);
