@@ -24,8 +24,3 @@ export function assertSha(value: string): string {
   if (!isSha(value)) throw new Error(`not a full object id: ${JSON.stringify(value)}`);
   return value;
 }
-
-export function assertSafeRef(name: string): string {
-  if (!isSafeRefName(name)) throw new Error(`unsafe ref name: ${JSON.stringify(name)}`);
-  return name;
-}

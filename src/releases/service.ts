@@ -230,12 +230,3 @@ export class ReleaseService {
     }
   }
 }
-
-/** Finds the release a request means: a branch's latest, or an exact version on it (rollback). */
-export function findRelease(releases: ProjectReleases, branch: string, version?: string): { release: Release | null; tagged?: { tag: string; commit: string } } {
-  const b = releases.branches.get(branch);
-  if (!b) return { release: null };
-  if (!version || b.latest?.version === version) return { release: b.latest };
-  const tagged = b.versions.find((v) => v.version === version);
-  return { release: null, tagged: tagged ? { tag: tagged.tag, commit: tagged.commit } : undefined };
-}
