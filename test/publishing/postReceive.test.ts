@@ -26,13 +26,17 @@ function push(cwd: string, ...refs: string[]): Promise<{ stdout: string; stderr:
   });
 }
 
-/** The post-receive hook exactly as docs/publishing.md prints it. */
-function documentedHook(): string {
-  const doc = fs.readFileSync(path.join(import.meta.dirname, '../../docs/publishing.md'), 'utf8');
+/** The post-receive hook exactly as docs/publishing.md prints it (README.md prints the same one). */
+function documentedHook(file = 'docs/publishing.md'): string {
+  const doc = fs.readFileSync(path.join(import.meta.dirname, '../..', file), 'utf8');
   const block = /```sh\n(#!\/bin\/sh\n# post-receive:[\s\S]*?)```/.exec(doc);
-  if (!block) throw new Error('post-receive hook not found in docs/publishing.md');
+  if (!block) throw new Error(`post-receive hook not found in ${file}`);
   return block[1]!;
 }
+
+it('README.md prints the same hook as docs/publishing.md', () => {
+  expect(documentedHook('README.md')).toBe(documentedHook());
+});
 
 describe('the documented post-receive hook', () => {
   const secret = 'hook-secret-1f2e3d';
