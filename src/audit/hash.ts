@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** prev_hash of the first row of the chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -34,11 +34,35 @@ export interface HashedFields {
   context: string;
 }
 
-/** hash = sha256(prev_hash + canonical JSON of the row's fields), hex. */
-export function auditRowHash(prevHash: string, fields: HashedFields): string {
-  return createHash('sha256')
-    .update(prevHash + canonicalJson(fields))
-    .digest('hex');
+/**
+ * How a row's hash was made (the row's `hash_scheme` column):
+ * - `sha256`: sha256(prev_hash + canonical JSON). Rows written before the chain was keyed; anyone
+ *   who can write to the database can compute it, so verification only accepts these rows
+ *   before the first keyed row.
+ * - `hmac-sha256-v1`: HMAC-SHA256 under the audit key (derived from SECRET_KEY) over the same
+ *   text. Appending or rewriting a row with a valid hash needs the key.
+ */
+export type HashScheme = 'sha256' | 'hmac-sha256-v1';
+export const LEGACY_SCHEME: HashScheme = 'sha256';
+export const KEYED_SCHEME: HashScheme = 'hmac-sha256-v1';
+
+export function isHashScheme(value: string): value is HashScheme {
+  return value === LEGACY_SCHEME || value === KEYED_SCHEME;
+}
+
+/**
+ * The audit chain's key: a subkey of the server's secret key (the one SecretBox encrypts site
+ * secrets with), so the secret key itself is never used for two purposes.
+ */
+export function deriveAuditKey(secretKey: Buffer): Buffer {
+  return createHmac('sha256', secretKey).update('audit-chain-v1').digest();
+}
+
+/** The row's hash under `scheme`, hex: the key is needed (and only used) for the keyed scheme. */
+export function auditRowHash(scheme: HashScheme, key: Buffer, prevHash: string, fields: HashedFields): string {
+  const text = prevHash + canonicalJson(fields);
+  if (scheme === LEGACY_SCHEME) return createHash('sha256').update(text).digest('hex');
+  return createHmac('sha256', key).update(text).digest('hex');
 }
 
 /** Key names whose values never enter the audit log, whoever passes them. */

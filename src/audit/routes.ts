@@ -22,6 +22,20 @@ const auditQuerySchema = z.object({
   cursor: z.string().regex(/^\d{1,10}$/, 'must be a value of nextCursor').transform(Number).optional(),
 });
 
+/** An optional checkpoint: the `head` of an earlier verification, both fields or neither. */
+const verifyQuerySchema = z
+  .object({
+    checkpoint_id: idSchema.optional(),
+    checkpoint_hash: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (a hash from head.hash)')
+      .transform((v) => v.toLowerCase())
+      .optional(),
+  })
+  .refine((q) => (q.checkpoint_id === undefined) === (q.checkpoint_hash === undefined), {
+    message: 'checkpoint_id and checkpoint_hash go together',
+  });
+
 /** GET /audit (filtered, paginated) and GET /audit/verify (admins). */
 export function createAuditRouter(deps: { audit: AuditLog; assignedSiteIds(userId: number): Promise<number[]> }): Router {
   const router = new Router();
@@ -53,7 +67,9 @@ export function createAuditRouter(deps: { audit: AuditLog; assignedSiteIds(userI
 
   router.get('/audit/verify', async (ctx) => {
     requireAdminUser(currentUser(ctx));
-    ctx.body = await deps.audit.verify();
+    const q = parseInput(verifyQuerySchema, ctx.query, 'query');
+    const checkpoint = q.checkpoint_id !== undefined && q.checkpoint_hash !== undefined ? { id: q.checkpoint_id, hash: q.checkpoint_hash } : undefined;
+    ctx.body = await deps.audit.verify(checkpoint);
   });
 
   return router;

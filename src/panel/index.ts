@@ -51,10 +51,11 @@ export async function createPanel(deps: PanelDeps): Promise<Panel> {
   const { config, log, db } = deps;
 
   // First: without a usable key (PostgreSQL needs SECRET_KEY) the server must not start at all.
-  const box = new SecretBox(
-    loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' }, log),
-  );
-  const audit = new AuditLog(db);
+  const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' }, log);
+  const box = new SecretBox(secretKey);
+  // The audit chain is keyed by a subkey of the same secret: forging a row needs SECRET_KEY.
+  const audit = new AuditLog(db, secretKey);
+  if (await audit.sealLegacyRows()) log.info('audit log: sealed the rows of the unkeyed sha256 scheme under the audit key');
   const users = new UserService(db, audit);
   const sessions = new SessionStore(db);
   const throttle = new LoginThrottle(db);

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/audit/hash.js';
-import { dbTargets } from '../helpers/db.js';
+import { dbTargets, TEST_SECRET_KEY } from '../helpers/db.js';
 import { PanelClient } from '../helpers/panel.js';
 import { createSite, createUser, usePanel } from '../panel/harness.js';
 
@@ -18,7 +18,23 @@ interface Entry {
   context: Record<string, unknown>;
   prevHash: string;
   hash: string;
+  hashScheme: string;
 }
+
+/** The audit chain key, derived here independently of src/audit: HMAC(SECRET_KEY, 'audit-chain-v1'). */
+const AUDIT_KEY = createHmac('sha256', Buffer.from(TEST_SECRET_KEY, 'hex')).update('audit-chain-v1').digest();
+
+const fieldsText = (row: { created_at: string; user_id: number | null; site_id: number | null; action: string; entity_type: string; entity_id: string | null; outcome: string; context: string }) =>
+  canonicalJson({
+    createdAt: row.created_at,
+    userId: row.user_id,
+    siteId: row.site_id,
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    outcome: row.outcome,
+    context: row.context,
+  });
 
 async function allEntries(client: PanelClient, query = ''): Promise<Entry[]> {
   const out: Entry[] = [];
@@ -34,7 +50,7 @@ async function allEntries(client: PanelClient, query = ''): Promise<Entry[]> {
 }
 
 describe.each(dbTargets)('audit log (%s)', (target) => {
-  const h = usePanel(target);
+  const h = usePanel(target, { env: { SECRET_KEY: TEST_SECRET_KEY } });
 
   it('records panel actions with who, what and outcome — and no secrets', async () => {
     const site = await createSite(h.admin, { name: 'Audited', url: 'https://audited.example', licenseKey: 'AUDIT-SECRET-KEY-77' });
@@ -74,33 +90,24 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
     expect(text).not.toContain('wrong-password-x');
   });
 
-  it('chains every row to the previous one with sha256', async () => {
+  it('chains every row to the previous one with an HMAC under a subkey of SECRET_KEY', async () => {
     const rows = await h.server.app.db.kysely.selectFrom('audit_log').selectAll().orderBy('id').execute();
     expect(rows.length).toBeGreaterThanOrEqual(6);
     let prev = '0'.repeat(64);
     for (const row of rows) {
       expect(row.prev_hash).toBe(prev);
-      const expected = createHash('sha256')
-        .update(
-          prev +
-            canonicalJson({
-              createdAt: row.created_at,
-              userId: row.user_id,
-              siteId: row.site_id,
-              action: row.action,
-              entityType: row.entity_type,
-              entityId: row.entity_id,
-              outcome: row.outcome,
-              context: row.context,
-            }),
-        )
-        .digest('hex');
-      expect(row.hash).toBe(expected);
+      expect(row.hash_scheme).toBe('hmac-sha256-v1');
+      expect(row.hash).toBe(createHmac('sha256', AUDIT_KEY).update(prev + fieldsText(row)).digest('hex'));
+      // Not the unkeyed hash anyone with the database could compute.
+      expect(row.hash).not.toBe(createHash('sha256').update(prev + fieldsText(row)).digest('hex'));
       prev = row.hash;
     }
     const verify = await h.admin.get('/audit/verify');
     expect(verify.status).toBe(200);
-    expect(verify.body).toEqual({ ok: true, checked: rows.length });
+    const last = rows[rows.length - 1]!;
+    expect(verify.body).toEqual({ ok: true, checked: rows.length, head: { id: last.id, hash: last.hash } });
+    const [newest] = (await h.admin.get('/audit?limit=1')).body.entries;
+    expect(newest).toMatchObject({ id: last.id, hash: last.hash, hashScheme: 'hmac-sha256-v1' });
   });
 
   it('concurrent writers never fork the chain', async () => {
@@ -220,7 +227,8 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
     for (const attempt of attempts) await expect(attempt.execute(k)).rejects.toThrow(/append-only/);
     const after = await k.selectFrom('audit_log').selectAll().orderBy('id').execute();
     expect(after).toEqual(before);
-    expect((await h.admin.get('/audit/verify')).body).toEqual({ ok: true, checked: before.length });
+    const last = before[before.length - 1]!;
+    expect((await h.admin.get('/audit/verify')).body).toEqual({ ok: true, checked: before.length, head: { id: last.id, hash: last.hash } });
   });
 
   it('verify reports the first row of a forged chain', async () => {
@@ -241,11 +249,18 @@ describe.each(dbTargets)('audit log (%s)', (target) => {
         context: '{}',
         prev_hash: last.hash,
         hash: 'f'.repeat(64),
+        hash_scheme: 'hmac-sha256-v1',
       })
       .returning('id')
       .executeTakeFirstOrThrow();
     const res = await h.admin.get('/audit/verify');
-    expect(res.body).toEqual({ ok: false, checked: count, brokenAt: forged.id, reason: 'hash does not match the row contents' });
+    expect(res.body).toEqual({
+      ok: false,
+      checked: count,
+      head: { id: forged.id, hash: 'f'.repeat(64) },
+      brokenAt: forged.id,
+      reason: 'hash does not match the row contents',
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { remoteJobsMigration } from './002_remote_jobs.js';
 import { downloadCountsMigration } from './003_download_counts.js';
 import { auditNoReplaceMigration } from './004_audit_no_replace.js';
 import { licenseKeyHintsMigration } from './005_license_key_hints.js';
+import { auditHashSchemeMigration } from './006_audit_hash_scheme.js';
 
 /** Versioned migrations, applied in key order. Never edit one that has shipped; add a new one. */
 export const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -13,4 +14,5 @@ export const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '003_download_counts': downloadCountsMigration,
   '004_audit_no_replace': auditNoReplaceMigration,
   '005_license_key_hints': licenseKeyHintsMigration,
+  '006_audit_hash_scheme': auditHashSchemeMigration,
 };

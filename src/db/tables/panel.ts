@@ -55,7 +55,11 @@ export interface LicenseActivationsTable {
   activated_at: string;
 }
 
-/** Append-only (database triggers refuse UPDATE, DELETE and, on SQLite, REPLACE); each row hashes the previous one. */
+/**
+ * Append-only (database triggers refuse UPDATE, DELETE and, on SQLite, REPLACE); each row hashes
+ * the previous one, under the scheme `hash_scheme` names (src/audit/hash.ts; column added by
+ * migrations/006_audit_hash_scheme.ts, 'sha256' for rows written before it).
+ */
 export interface AuditLogTable {
   id: Generated<number>;
   created_at: string;
@@ -69,6 +73,8 @@ export interface AuditLogTable {
   context: string;
   prev_hash: string;
   hash: string;
+  /** 'sha256' (rows from before migration 006) or 'hmac-sha256-v1'. */
+  hash_scheme: Generated<string>;
 }
 
 /** Failed logins, per `user:<sha256 of the lower-case name>` and `ip:<address>` key; in the database so instances share it. */
