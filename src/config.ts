@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   REMOTE_TIMEOUT_MS: int(100, 600_000).default(30_000),
   /** Let the panel call sites on loopback / private addresses (for LANs and tests). */
   ALLOW_PRIVATE_SITES: boolean.default(false),
+  /** Let the panel send license keys and multisite credentials to http:// sites (in clear text). */
+  ALLOW_HTTP_SITES: boolean.default(false),
   /**
    * Reverse proxies in front of the server: false/0 (none), true (one), or their number. The
    * client address is the entry that many places from the right of X-Forwarded-For: entries
@@ -74,6 +76,8 @@ export interface Config {
   remoteConcurrency: number;
   remoteTimeoutMs: number;
   allowPrivateSites: boolean;
+  /** Secrets (X-RakuWP-Key, multisite User / Password) may go to http:// sites. */
+  allowHttpSites: boolean;
   /** Proxy hops whose X-Forwarded-* headers are trusted (0: none). */
   trustProxy: number;
 }
@@ -113,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     remoteConcurrency: e.REMOTE_CONCURRENCY,
     remoteTimeoutMs: e.REMOTE_TIMEOUT_MS,
     allowPrivateSites: e.ALLOW_PRIVATE_SITES,
+    allowHttpSites: e.ALLOW_HTTP_SITES,
     trustProxy: e.TRUST_PROXY,
     ...overrides,
   };

@@ -16,7 +16,7 @@ export interface MultisiteDeps {
   log: Logger;
   sites: SiteAccess;
   audit: AuditRecorder;
-  /** The outbound HTTP client; default: one built from config (allowPrivateSites). */
+  /** The outbound HTTP client; default: one built from config (allowPrivateSites, allowHttpSites). */
   client?: OutboundClient;
 }
 
@@ -28,7 +28,11 @@ export interface MultisiteDeps {
  * DELETE /sites/:id/subsites/:blogId?drop=true|false          → 200 {deleted: {blog_id, drop, site}}
  */
 export function createMultisiteRouter(deps: MultisiteDeps): Router {
-  const client = deps.client ?? createOutboundClient({ allowPrivate: deps.config.allowPrivateSites, log: deps.log });
+  const client = deps.client ?? createOutboundClient({
+      allowPrivate: deps.config.allowPrivateSites,
+      allowHttpSecrets: deps.config.allowHttpSites,
+      log: deps.log,
+    });
   const service = new MultisiteService({ sites: deps.sites, audit: deps.audit, client, timeoutMs: deps.config.remoteTimeoutMs });
   const router = new Router();
   const json = jsonBody(BODY_LIMITS.multisite);

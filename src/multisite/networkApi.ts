@@ -102,7 +102,7 @@ export async function listSubsites(
   const res = await client.send({
     method: 'POST',
     url: siteEndpoint(siteUrl, MULTISITE_LIST_PATH, filters),
-    headers: headers(credentials),
+    secretHeaders: headers(credentials),
     timeoutMs,
   });
   if (res.status < 200 || res.status >= 300) throw networkFailure(res, 'list');
@@ -123,7 +123,7 @@ export async function createSubsite(
   const res = await client.send({
     method: 'POST',
     url: siteEndpoint(siteUrl, MULTISITE_CREATE_PATH),
-    headers: headers(credentials),
+    secretHeaders: headers(credentials),
     json: input,
     timeoutMs,
   });
@@ -153,7 +153,7 @@ export async function deleteSubsite(
     client.send({
       method,
       url: siteEndpoint(siteUrl, MULTISITE_DELETE_PATH),
-      headers: headers(credentials),
+      secretHeaders: headers(credentials),
       json: { blog_id: blogId, drop },
       timeoutMs,
     });

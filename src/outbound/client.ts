@@ -6,6 +6,7 @@ import { maskUrl, type Logger } from '../logger.js';
 import { checkAddress, parseIpLiteral } from './addresses.js';
 import {
   AddressNotAllowedError,
+  HttpNotAllowedError,
   InvalidSiteUrlError,
   RedirectRefusedError,
   ResponseTooLargeError,
@@ -15,7 +16,8 @@ import {
 
 /**
  * The one way the panel calls a site. Safe by default:
- * - only http/https URLs without user-info;
+ * - only http/https URLs without user-info; secrets (`secretHeaders`) only over https unless
+ *   allowHttpSecrets (ALLOW_HTTP_SITES) says otherwise;
  * - the host is resolved here and EVERY resolved address is checked; the socket then connects
  *   to exactly the checked address (custom `lookup`), so DNS rebinding cannot slip between
  *   check and connect; IP literals are checked before any socket exists;
@@ -26,8 +28,14 @@ import {
 export interface OutboundRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
-  /** Sent as is and never logged (X-RakuWP-Key, User, Password live here). */
+  /** Sent as is and never logged. */
   headers?: Record<string, string>;
+  /**
+   * Headers that carry secrets (X-RakuWP-Key, User, Password): sent like `headers`, never
+   * logged, and refused (HttpNotAllowedError, nothing sent) to an http:// URL unless the client
+   * allows it.
+   */
+  secretHeaders?: Record<string, string>;
   /** Serialised as the JSON body. */
   json?: unknown;
   timeoutMs: number;
@@ -53,6 +61,8 @@ export type Resolver = (hostname: string) => Promise<{ address: string; family: 
 export interface OutboundOptions {
   /** Let calls reach loopback / private / link-local addresses (config.allowPrivateSites). */
   allowPrivate: boolean;
+  /** Let requests with `secretHeaders` go to http:// URLs (config.allowHttpSites). Default false. */
+  allowHttpSecrets?: boolean;
   log: Logger;
   /** Larger answers are cut and reported as ResponseTooLargeError. Default 1 MiB. */
   maxResponseBytes?: number;
@@ -129,6 +139,12 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
 
   async function send(request: OutboundRequest): Promise<OutboundResponse> {
     const url = checkSiteUrl(request.url);
+    if (url.protocol === 'http:' && !options.allowHttpSecrets && Object.keys(request.secretHeaders ?? {}).length > 0) {
+      throw new HttpNotAllowedError(
+        `Refused: ${maskUrl(url.origin)} is an http:// URL, and the call would send the site's license key or credentials unencrypted. ` +
+          "Register the site's https:// address, or set ALLOW_HTTP_SITES=true (trusted networks only).",
+      );
+    }
     const literal = parseIpLiteral(url.hostname);
     // Node connects to IP literals without calling `lookup`, so they are checked here.
     if (literal && !options.allowPrivate) {
@@ -159,6 +175,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
       accept: 'application/json',
       'user-agent': userAgent,
       ...request.headers,
+      ...request.secretHeaders,
     };
     if (payload) {
       headers['content-type'] = 'application/json';

@@ -20,6 +20,15 @@ export class AddressNotAllowedError extends ForbiddenError {
   override readonly code = 'address_not_allowed';
 }
 
+/**
+ * The call would carry a secret (license key, network credentials) to an http:// URL and
+ * ALLOW_HTTP_SITES is off. 403 like AddressNotAllowedError: refused by policy, before any
+ * connection is made.
+ */
+export class HttpNotAllowedError extends ForbiddenError {
+  override readonly code = 'http_not_allowed';
+}
+
 /** DNS failure, connection refused or reset, TLS failure. */
 export class SiteUnreachableError extends BadGatewayError {
   override readonly code = 'site_unreachable';

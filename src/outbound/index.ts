@@ -11,6 +11,7 @@ export {
 } from './client.js';
 export {
   AddressNotAllowedError,
+  HttpNotAllowedError,
   InvalidSiteResponseError,
   InvalidSiteUrlError,
   RedirectRefusedError,

@@ -60,7 +60,7 @@ export async function createPanel(deps: PanelDeps): Promise<Panel> {
   const sessions = new SessionStore(db);
   const throttle = new LoginThrottle(db);
   const login = new LoginService({ users, sessions, throttle, audit, log });
-  const sites = new SiteService(db, box, audit);
+  const sites = new SiteService(db, box, audit, { allowHttpSites: config.allowHttpSites });
 
   if (config.adminUser && config.adminPassword) {
     if (await users.ensureInitialAdmin(config.adminUser, config.adminPassword)) {

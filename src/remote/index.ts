@@ -17,7 +17,7 @@ export interface RemoteDeps {
   db: Db;
   sites: SiteAccess;
   audit: AuditRecorder;
-  /** The outbound HTTP client; default: one built from config (allowPrivateSites). */
+  /** The outbound HTTP client; default: one built from config (allowPrivateSites, allowHttpSites). */
   client?: OutboundClient;
   /** How often this instance refreshes the heartbeat of jobs it runs. Default 10 s. */
   jobHeartbeatMs?: number;
@@ -36,7 +36,7 @@ export interface RemoteFeature {
 
 export function createRemoteFeature(deps: RemoteDeps): RemoteFeature {
   const { config, log, db } = deps;
-  const client = deps.client ?? createOutboundClient({ allowPrivate: config.allowPrivateSites, log });
+  const client = deps.client ?? createOutboundClient({ allowPrivate: config.allowPrivateSites, allowHttpSecrets: config.allowHttpSites, log });
   const heartbeatMs = deps.jobHeartbeatMs ?? 10_000;
   const staleMs = deps.jobStaleMs ?? 60_000;
   const store = new JobStore(db.kysely);

@@ -90,7 +90,7 @@ export async function requestSiteUpdate(
   const res = await client.send({
     method: 'POST',
     url: siteEndpoint(siteUrl, REMOTE_UPDATE_PATH),
-    headers: { [KEY_HEADER]: licenseKey },
+    secretHeaders: { [KEY_HEADER]: licenseKey },
     timeoutMs,
   });
   if (res.status < 200 || res.status >= 300) throw siteFailure(res, 'update');
@@ -115,7 +115,7 @@ export async function requestPluginAction(
   const res = await client.send({
     method: 'POST',
     url: siteEndpoint(siteUrl, REMOTE_PLUGIN_ACTION_PATH),
-    headers: { [KEY_HEADER]: licenseKey },
+    secretHeaders: { [KEY_HEADER]: licenseKey },
     json: { action, plugin },
     timeoutMs,
   });

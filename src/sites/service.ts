@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AuditRecorder } from '../audit/types.js';
 import type { AuthUser } from '../auth/types.js';
 import type { Database, Db } from '../db/index.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { CreateSiteInput, UpdateSiteInput } from './schemas.js';
 import type { SecretBox } from './secretBox.js';
 import type { Site, SiteAccess, SiteSecrets } from './types.js';
@@ -21,11 +21,17 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * they reach the database and only leave it decrypted through getSecrets, for outbound calls.
  */
 export class SiteService implements SiteAccess {
+  private readonly allowHttpSites: boolean;
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
     private readonly audit: AuditRecorder,
-  ) {}
+    /** allowHttpSites (ALLOW_HTTP_SITES): an http:// site may hold a license key or credentials. Default false. */
+    options: { allowHttpSites?: boolean } = {},
+  ) {
+    this.allowHttpSites = options.allowHttpSites ?? false;
+  }
 
   /** Admins: every site. Users: the sites assigned to them. */
   async list(user: AuthUser): Promise<Site[]> {
@@ -88,6 +94,7 @@ export class SiteService implements SiteAccess {
   }
 
   async create(input: CreateSiteInput, actor: AuthUser): Promise<Site> {
+    this.checkTransport(input.url, Boolean(input.licenseKey), Boolean(input.multisite));
     const now = new Date().toISOString();
     const siteId = await this.db.kysely.transaction().execute(async (trx) => {
       const { id } = await trx
@@ -122,7 +129,15 @@ export class SiteService implements SiteAccess {
   }
 
   async update(siteId: number, input: UpdateSiteInput, actor: AuthUser): Promise<Site> {
-    await this.get(siteId);
+    const current = await this.get(siteId);
+    // Checked when the change touches the URL or a secret; renaming a site stored earlier is not refused.
+    if (input.url !== undefined || input.licenseKey || input.multisite) {
+      this.checkTransport(
+        input.url ?? current.url,
+        input.licenseKey !== undefined ? input.licenseKey !== null : current.hasLicenseKey,
+        input.multisite !== undefined ? input.multisite !== null : current.hasMultisiteCredentials,
+      );
+    }
     const now = new Date().toISOString();
     await this.db.kysely.transaction().execute(async (trx) => {
       await trx
@@ -183,6 +198,16 @@ export class SiteService implements SiteAccess {
       outcome: 'success',
       context: { name: site.name, url: site.url },
     });
+  }
+
+  /** Secrets travel in request headers: an http:// site may hold none unless ALLOW_HTTP_SITES is on. */
+  private checkTransport(url: string, licenseKey: boolean, multisite: boolean): void {
+    if (this.allowHttpSites || !url.startsWith('http://') || (!licenseKey && !multisite)) return;
+    const secrets = [licenseKey ? 'a license key' : '', multisite ? 'multisite credentials' : ''].filter(Boolean).join(' and ');
+    const message =
+      `an http:// site cannot hold ${secrets}: the panel would send them unencrypted. ` +
+      'Use the https:// address, or set ALLOW_HTTP_SITES=true (trusted networks only)';
+    throw new BadRequestError(`Invalid request body: url: ${message}`, 8, { issues: [{ path: 'url', message }] });
   }
 
   private async writeLicenseKey(trx: Executor, siteId: number, key: string, now: string): Promise<void> {

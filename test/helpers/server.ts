@@ -33,8 +33,11 @@ export async function startServer(
   };
   for (const [slug, s] of Object.entries(options.settings ?? {})) writeSettings(slug, s);
 
+  // Tests that call the loopback fake sites (ALLOW_PRIVATE_SITES) call them over http:// with
+  // license keys and credentials: they allow that too unless they say otherwise.
+  const httpSites = options.env?.ALLOW_PRIVATE_SITES === 'true' ? { ALLOW_HTTP_SITES: 'true' } : {};
   const config = loadConfig(
-    { LOG_LEVEL: 'debug', DEMO: 'false', POLL_INTERVAL_SECONDS: '0', ...options.env },
+    { LOG_LEVEL: 'debug', DEMO: 'false', POLL_INTERVAL_SECONDS: '0', ...httpSites, ...options.env },
     {
       host: '127.0.0.1',
       port: 0,

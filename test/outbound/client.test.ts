@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.js';
 import { createOutboundClient, type Resolver } from '../../src/outbound/client.js';
 import {
   AddressNotAllowedError,
+  HttpNotAllowedError,
   InvalidSiteUrlError,
   RedirectRefusedError,
   ResponseTooLargeError,
@@ -179,6 +180,40 @@ describe('outbound client with private addresses allowed (LAN / tests)', () => {
     expect(text).toContain('outbound call');
     expect(text).not.toContain('super-secret-license-key');
     expect(text).not.toContain('pa55-word-secret');
+  });
+});
+
+describe('outbound client: secrets over http://', () => {
+  const strict = createOutboundClient({ allowPrivate: true, log });
+  const lenient = createOutboundClient({ allowPrivate: true, allowHttpSecrets: true, log });
+
+  it('refuses secret headers to an http:// URL by default (403), before connecting', async () => {
+    const site = sites.add({ key: 'k-http-secret-1' });
+    const variants: Record<string, string>[] = [{ 'X-RakuWP-Key': 'k-http-secret-1' }, { User: 'net-admin', Password: 'net-password-1' }];
+    for (const secretHeaders of variants) {
+      const err = await strict
+        .send({ method: 'POST', url: `${site.url}/wp-json/rakuwp/v1/remote/update`, secretHeaders, timeoutMs: 2000 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(HttpNotAllowedError);
+      expect((err as HttpNotAllowedError).status).toBe(403);
+      expect((err as HttpNotAllowedError).code).toBe('http_not_allowed');
+      expect((err as Error).message).toBe(
+        `Refused: ${sites.origin} is an http:// URL, and the call would send the site's license key or credentials unencrypted. ` +
+          "Register the site's https:// address, or set ALLOW_HTTP_SITES=true (trusted networks only).",
+      );
+    }
+    expect(sites.calls).toHaveLength(0);
+    expect(sites.connections).toBe(0);
+  });
+
+  it('sends them when allowed, and calls without secrets are not affected', async () => {
+    const site = sites.add({ key: 'k-http-secret-2' });
+    const url = `${site.url}/wp-json/rakuwp/v1/remote/update`;
+    const allowed = await lenient.send({ method: 'POST', url, secretHeaders: { 'X-RakuWP-Key': 'k-http-secret-2' }, timeoutMs: 5000 });
+    expect(allowed.status).toBe(200);
+    expect(site.calls()[0]!.headers['x-rakuwp-key']).toBe('k-http-secret-2');
+    const plain = await strict.send({ method: 'POST', url, timeoutMs: 5000 });
+    expect(plain.status).toBe(401);
   });
 });
 

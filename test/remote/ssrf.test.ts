@@ -21,7 +21,7 @@ afterAll(async () => {
  * refused by the address check before a socket exists; only loopback servers ever listen.
  */
 describe.each(dbTargets)('outbound address policy through the panel (%s)', (target) => {
-  const h = usePanel(target, { env: { REMOTE_TIMEOUT_MS: '1000' } });
+  const h = usePanel(target, { env: { REMOTE_TIMEOUT_MS: '1000', ALLOW_HTTP_SITES: 'true' } });
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {

@@ -122,10 +122,10 @@ describe.each(dbTargets)('sites (%s)', (target) => {
   });
 
   it('edits a site: fields, key replacement and removal, multisite removal', async () => {
-    const site = await createSite(h.admin, { name: 'Edit me', url: 'http://edit.example', licenseKey: 'FIRST-LONG-KEY-AAAA' });
-    const renamed = await h.admin.request('PATCH', `/sites/${site.id}`, { name: 'Edited', url: 'http://edit.example/wp/' });
+    const site = await createSite(h.admin, { name: 'Edit me', url: 'https://edit.example', licenseKey: 'FIRST-LONG-KEY-AAAA' });
+    const renamed = await h.admin.request('PATCH', `/sites/${site.id}`, { name: 'Edited', url: 'https://edit.example/wp/' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body.site).toMatchObject({ name: 'Edited', url: 'http://edit.example/wp', licenseKeyHint: 'AAAA' });
+    expect(renamed.body.site).toMatchObject({ name: 'Edited', url: 'https://edit.example/wp', licenseKeyHint: 'AAAA' });
 
     const rekeyed = await h.admin.request('PATCH', `/sites/${site.id}`, { licenseKey: 'SECOND-LONG-KEY-BBBB' });
     expect(rekeyed.body.site).toMatchObject({ hasLicenseKey: true, licenseKeyHint: 'BBBB' });
@@ -196,6 +196,59 @@ describe.each(dbTargets)('sites (%s)', (target) => {
     for (const secret of [LICENSE, MS_PASSWORD, 'SECOND-LONG-KEY-BBBB', 'DOOMED-KEY-0000', 'admin-password-1']) {
       expect(logs).not.toContain(secret);
     }
+  });
+});
+
+describe.each(dbTargets)('sites on http:// without ALLOW_HTTP_SITES (%s)', (target) => {
+  const h = usePanel(target);
+  const hint = /^Invalid request body: url: an http:\/\/ site cannot hold .*: the panel would send them unencrypted\. Use the https:\/\/ address, or set ALLOW_HTTP_SITES=true \(trusted networks only\)$/;
+  const count = async () => (await h.admin.get('/sites')).body.sites.length as number;
+
+  it('refuses to create one holding a license key or multisite credentials (400 naming ALLOW_HTTP_SITES)', async () => {
+    const before = await count();
+    for (const secrets of [{ licenseKey: LICENSE }, { multisite: { user: MS_USER, password: MS_PASSWORD } }, { licenseKey: LICENSE, multisite: { user: MS_USER, password: MS_PASSWORD } }]) {
+      const res = await h.admin.post('/sites', { name: 'Plain', url: 'http://plain.example', ...secrets });
+      expect(res.status, JSON.stringify(secrets)).toBe(400);
+      expect(res.body.error.code).toBe('bad_request');
+      expect(res.body.error.message).toMatch(hint);
+      expect(res.body.error.issues).toEqual([{ path: 'url', message: expect.stringContaining('ALLOW_HTTP_SITES=true') }]);
+    }
+    expect(await count()).toBe(before);
+    // No secret: nothing would be sent in clear text.
+    expect((await h.admin.post('/sites', { name: 'Plain', url: 'http://plain.example' })).status).toBe(201);
+    expect((await h.admin.post('/sites', { name: 'Tls', url: 'https://tls.example', licenseKey: LICENSE })).status).toBe(201);
+  });
+
+  it('refuses edits that would leave an http:// site holding a secret; renames are fine', async () => {
+    const plain = await createSite(h.admin, { name: 'Plain 2', url: 'http://plain2.example' });
+    const secure = await createSite(h.admin, { name: 'Secure', url: 'https://secure.example', licenseKey: LICENSE });
+    for (const [id, patch] of [
+      [plain.id, { licenseKey: LICENSE }],
+      [plain.id, { multisite: { user: MS_USER, password: MS_PASSWORD } }],
+      [secure.id, { url: 'http://secure.example' }],
+      [secure.id, { url: 'http://secure.example', name: 'Renamed' }],
+    ] as const) {
+      const res = await h.admin.request('PATCH', `/sites/${id}`, patch);
+      expect(res.status, JSON.stringify(patch)).toBe(400);
+      expect(res.body.error.message).toMatch(hint);
+    }
+    expect((await h.admin.get(`/sites/${secure.id}`)).body.site).toMatchObject({ url: 'https://secure.example', name: 'Secure' });
+    expect((await h.admin.get(`/sites/${plain.id}`)).body.site).toMatchObject({ hasLicenseKey: false, hasMultisiteCredentials: false });
+    // Moving to http:// while dropping the key is fine, and so is renaming.
+    const moved = await h.admin.request('PATCH', `/sites/${secure.id}`, { url: 'http://secure.example', licenseKey: null });
+    expect(moved.status).toBe(200);
+    expect(moved.body.site).toMatchObject({ url: 'http://secure.example', hasLicenseKey: false });
+    expect((await h.admin.request('PATCH', `/sites/${plain.id}`, { name: 'Plain 3' })).status).toBe(200);
+  });
+});
+
+describe('sites on http:// with ALLOW_HTTP_SITES=true', () => {
+  const h = usePanel(dbTargets[0], { env: { ALLOW_HTTP_SITES: 'true' } });
+
+  it('lets them hold secrets', async () => {
+    const res = await h.admin.post('/sites', { name: 'Lan', url: 'http://lan.example', licenseKey: LICENSE, multisite: { user: MS_USER, password: MS_PASSWORD } });
+    expect(res.status).toBe(201);
+    expect(res.body.site).toMatchObject({ url: 'http://lan.example', hasLicenseKey: true, hasMultisiteCredentials: true });
   });
 });
 
