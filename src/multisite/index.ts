@@ -3,7 +3,7 @@ import { currentUser } from '../auth/middleware.js';
 import type { AuditRecorder } from '../audit/types.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { createOutboundClient, type OutboundClient } from '../outbound/index.js';
+import { createOutboundClient, SiteGate, type OutboundClient } from '../outbound/index.js';
 import type { SiteAccess } from '../sites/types.js';
 import { routeId } from '../panel/ids.js';
 import { BODY_LIMITS, jsonBody } from '../panel/body.js';
@@ -18,6 +18,8 @@ export interface MultisiteDeps {
   audit: AuditRecorder;
   /** The outbound HTTP client; default: one built from config (allowPrivateSites, allowHttpSites). */
   client?: OutboundClient;
+  /** Per-site / per-host limits; share the remote feature's (the panel does). Default: its own. */
+  gate?: SiteGate;
 }
 
 /**
@@ -33,7 +35,13 @@ export function createMultisiteRouter(deps: MultisiteDeps): Router {
       allowHttpSecrets: deps.config.allowHttpSites,
       log: deps.log,
     });
-  const service = new MultisiteService({ sites: deps.sites, audit: deps.audit, client, timeoutMs: deps.config.remoteTimeoutMs });
+  const service = new MultisiteService({
+    sites: deps.sites,
+    audit: deps.audit,
+    client,
+    gate: deps.gate ?? new SiteGate(),
+    timeoutMs: deps.config.remoteTimeoutMs,
+  });
   const router = new Router();
   const json = jsonBody(BODY_LIMITS.multisite);
 

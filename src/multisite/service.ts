@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditRecorder } from '../audit/types.js';
 import type { AuthUser } from '../auth/types.js';
 import { AppError, ConflictError } from '../errors.js';
-import type { OutboundClient } from '../outbound/index.js';
+import type { OutboundClient, SiteGate } from '../outbound/index.js';
 import type { Site, SiteAccess } from '../sites/types.js';
 import type { CreateSubsiteInput, ListFilters } from './input.js';
 import { createSubsite, deleteSubsite, listSubsites, type NetworkCredentials, type SubSite } from './networkApi.js';
@@ -15,6 +15,8 @@ export interface MultisiteServiceDeps {
   sites: SiteAccess;
   audit: AuditRecorder;
   client: OutboundClient;
+  /** One call at a time per site, shared with remote updates and plugin actions. */
+  gate: SiteGate;
   timeoutMs: number;
 }
 
@@ -77,7 +79,9 @@ export class MultisiteService {
           'This site has no multisite credentials; add the network user and password to the site first.',
         );
       }
-      const result = await call(site, { user: secrets.multisiteUser, password: secrets.multisitePassword });
+      const creds = { user: secrets.multisiteUser, password: secrets.multisitePassword };
+      // The whole action (a delete may be two requests) holds the site.
+      const result = await this.deps.gate.run(site.url, () => call(site, creds));
       await audit('success', result.entityId ?? what.entityId, result.context);
       return result.value;
     } catch (err) {

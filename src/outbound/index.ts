@@ -21,4 +21,5 @@ export {
   SiteUnreachableError,
 } from './errors.js';
 export { cleanText, isNoRoute, readSiteError, type SiteErrorBody } from './siteAnswer.js';
+export { DEFAULT_PER_HOST, gateKeys, KeyedLimiter, SiteGate } from './gate.js';
 export { siteEndpoint } from './urls.js';

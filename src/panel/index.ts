@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import { createMultisiteRouter } from '../multisite/index.js';
+import { SiteGate } from '../outbound/index.js';
 import { createRemoteFeature } from '../remote/index.js';
 import { createSitesRouter } from '../sites/routes.js';
 import { SecretBox } from '../sites/secretBox.js';
@@ -33,6 +34,8 @@ export interface Panel {
   users: UserService;
   sites: SiteService;
   audit: AuditLog;
+  /** Per-site and per-host limits on calls to sites, shared by remote updates, plugin actions and multisite. */
+  gate: SiteGate;
   close(): Promise<void>;
 }
 
@@ -68,8 +71,11 @@ export async function createPanel(deps: PanelDeps): Promise<Panel> {
     }
   }
 
-  const remote = createRemoteFeature({ config, log, db, sites, audit });
-  const multisite = createMultisiteRouter({ config, log, sites, audit });
+  // One gate for every feature that calls sites: a job, a plugin action and a multisite call to
+  // one site wait for each other.
+  const gate = new SiteGate();
+  const remote = createRemoteFeature({ config, log, db, sites, audit, gate });
+  const multisite = createMultisiteRouter({ config, log, sites, audit, gate });
 
   // @koa/router flattens nested routers into this one, in this order. Route-less middleware
   // (noStore, the session and CSRF checks) only runs when a panel route matches, so unknown paths
@@ -92,6 +98,7 @@ export async function createPanel(deps: PanelDeps): Promise<Panel> {
     users,
     sites,
     audit,
+    gate,
     async close() {
       await remote.close();
     },

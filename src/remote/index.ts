@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/index.js';
 import type { Logger } from '../logger.js';
 import pLimit from 'p-limit';
-import { createOutboundClient, type OutboundClient } from '../outbound/index.js';
+import { createOutboundClient, SiteGate, type OutboundClient } from '../outbound/index.js';
 import type { SiteAccess } from '../sites/types.js';
 import { JobRunner } from './jobRunner.js';
 import { JobStore } from './jobStore.js';
@@ -19,6 +19,8 @@ export interface RemoteDeps {
   audit: AuditRecorder;
   /** The outbound HTTP client; default: one built from config (allowPrivateSites, allowHttpSites). */
   client?: OutboundClient;
+  /** Per-site / per-host limits; share one with the multisite feature (the panel does). Default: its own. */
+  gate?: SiteGate;
   /** How often this instance refreshes the heartbeat of jobs it runs. Default 10 s. */
   jobHeartbeatMs?: number;
   /** A job whose heartbeat is older than this was interrupted. Default 60 s. */
@@ -37,6 +39,7 @@ export interface RemoteFeature {
 export function createRemoteFeature(deps: RemoteDeps): RemoteFeature {
   const { config, log, db } = deps;
   const client = deps.client ?? createOutboundClient({ allowPrivate: config.allowPrivateSites, allowHttpSecrets: config.allowHttpSites, log });
+  const gate = deps.gate ?? new SiteGate();
   const heartbeatMs = deps.jobHeartbeatMs ?? 10_000;
   const staleMs = deps.jobStaleMs ?? 60_000;
   const store = new JobStore(db.kysely);
@@ -46,6 +49,7 @@ export function createRemoteFeature(deps: RemoteDeps): RemoteFeature {
     audit: deps.audit,
     client,
     limiter: pLimit(config.remoteConcurrency),
+    gate,
     log,
     timeoutMs: config.remoteTimeoutMs,
     heartbeatMs,
@@ -69,6 +73,7 @@ export function createRemoteFeature(deps: RemoteDeps): RemoteFeature {
     sites: deps.sites,
     audit: deps.audit,
     client,
+    gate,
     store,
     runner,
     timeoutMs: config.remoteTimeoutMs,

@@ -2,14 +2,15 @@ import type { AuditEntry, AuditRecorder } from '../audit/types.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LimitFunction } from 'p-limit';
-import type { OutboundClient } from '../outbound/index.js';
+import type { OutboundClient, SiteGate } from '../outbound/index.js';
 import type { Site, SiteAccess } from '../sites/types.js';
 import type { JobStore, SiteOutcome } from './jobStore.js';
 import { requestSiteUpdate, type UpdateResults } from './siteApi.js';
 
 /**
- * Runs bulk-update jobs in this process: every site of every job goes through one shared
- * limiter (REMOTE_CONCURRENCY sites called at once per instance), each call has its own
+ * Runs bulk-update jobs in this process: every site of every job goes through the site gate
+ * (one call at a time per site, two per host, shared with plugin actions and multisite calls)
+ * and then one shared limiter (REMOTE_CONCURRENCY sites called at once per instance), each call has its own
  * timeout, and one site's failure is only that site's outcome. Each outcome is written to the
  * audit log before it is stored where GET /remote/jobs/:id can see it.
  */
@@ -19,6 +20,8 @@ export interface JobRunnerDeps {
   audit: AuditRecorder;
   client: OutboundClient;
   limiter: LimitFunction;
+  /** Per-site and per-host limits, shared with the other callers of sites. */
+  gate: SiteGate;
   log: Logger;
   timeoutMs: number;
   heartbeatMs: number;
@@ -85,15 +88,18 @@ export class JobRunner {
    * outcome overwrites what that instance wrote.
    */
   private async runSite(jobId: number, userId: number, site: Site, run: RunState): Promise<void> {
-    const { store, limiter } = this.deps;
-    const outcome = await limiter(async () => {
-      if (run.stopped) return undefined;
-      if (!(await store.markSiteRunning(jobId, site.id))) {
-        run.stopped = true;
-        return undefined;
-      }
-      return this.updateSite(site);
-    });
+    const { store, limiter, gate } = this.deps;
+    // Site and host first, then a global slot (see SiteGate): waiting for a busy site holds no slot.
+    const outcome = await gate.run(site.url, () =>
+      limiter(async () => {
+        if (run.stopped) return undefined;
+        if (!(await store.markSiteRunning(jobId, site.id))) {
+          run.stopped = true;
+          return undefined;
+        }
+        return this.updateSite(site);
+      }),
+    );
     if (!outcome) return;
     // The call happened: its audit row is the truth about the site, whatever the job's state.
     const recorded = await this.recordAudit(jobId, userId, site.id, outcome);

@@ -1,7 +1,7 @@
 import type { AuditRecorder } from '../audit/types.js';
 import type { AuthUser } from '../auth/types.js';
 import { AppError, ConflictError, ForbiddenError } from '../errors.js';
-import type { OutboundClient } from '../outbound/index.js';
+import type { OutboundClient, SiteGate } from '../outbound/index.js';
 import type { SiteAccess } from '../sites/types.js';
 import type { PluginAction } from './input.js';
 import { isManagementPlugin } from './managementPlugin.js';
@@ -16,6 +16,8 @@ export interface PluginActionDeps {
   sites: SiteAccess;
   audit: AuditRecorder;
   client: OutboundClient;
+  /** One call at a time per site (a running bulk update of the site finishes first). */
+  gate: SiteGate;
   timeoutMs: number;
 }
 
@@ -61,7 +63,10 @@ export async function runPluginAction(
     if (!secrets.licenseKey) {
       throw new NoLicenseKeyError('The site has no license key; add it to the site before acting on its plugins.');
     }
-    const answer = await requestPluginAction(deps.client, site.url, secrets.licenseKey, input.action, input.plugin, deps.timeoutMs);
+    const licenseKey = secrets.licenseKey;
+    const answer = await deps.gate.run(site.url, () =>
+      requestPluginAction(deps.client, site.url, licenseKey, input.action, input.plugin, deps.timeoutMs),
+    );
     await audit('success', { http_status: answer.httpStatus });
     return { success: true, action: answer.action, plugin: answer.plugin };
   } catch (err) {

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { currentUser } from '../auth/middleware.js';
 import type { AuditRecorder } from '../audit/types.js';
 import { AppError, NotFoundError, UnavailableError } from '../errors.js';
-import type { OutboundClient } from '../outbound/index.js';
+import type { OutboundClient, SiteGate } from '../outbound/index.js';
 import type { Site, SiteAccess } from '../sites/types.js';
 import { sitesForUser } from './access.js';
 import { BODY_LIMITS, jsonBody } from '../panel/body.js';
@@ -19,6 +19,7 @@ export interface RemoteRouterDeps {
   sites: SiteAccess;
   audit: AuditRecorder;
   client: OutboundClient;
+  gate: SiteGate;
   store: JobStore;
   runner: JobRunner;
   timeoutMs: number;

@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * Small real WordPress sites for tests: one HTTP server on loopback hosting many sites, each
- * under its own base path `http://127.0.0.1:<port>/s/<n>`. Each site behaves as the seeds'
+ * under its own base path `http://127.0.0.1:<port>/s/<n>` (or several servers, one per loopback
+ * address such as 127.0.0.2, to stand for several hosts; sites are spread over them in turn). Each site behaves as the seeds'
  * endpoints do — the RakuWP remote API (seed 000) and the multisite JSON API (seed 002) —
  * and can be told to be slow, fail, answer garbage, redirect, hang or reset the connection.
- * Every request is recorded, and the server tracks how many were in flight at once.
+ * Every request is recorded, and the server tracks how many were in flight at once: in all, per
+ * site and per host.
  */
 
 export type FakeBehaviour =
@@ -71,6 +73,8 @@ export interface FakeSiteOptions {
   delayMs?: number;
   /** Answer the RakuWP routes with this, after the key and service checks (e.g. a 400 or an odd body). */
   respondWith?: { status: number; body: unknown };
+  /** Index of the host (address given to FakeSites.start) the site lives on. Default: in turn. */
+  host?: number;
   /** A multisite network: the JSON API is present and checks these credentials. */
   multisite?: {
     user: string;
@@ -117,12 +121,17 @@ export class FakeSite {
   delayMs: number;
   respondWith: FakeSiteOptions['respondWith'];
   multisite: FakeSiteOptions['multisite'] & { subsites: SubSite[] } | undefined;
+  /** Requests to this site being answered now, and the most at once. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   constructor(
     readonly id: number,
     readonly url: string,
     options: FakeSiteOptions,
     private readonly allCalls: FakeCall[],
+    /** The address of the server it lives on. */
+    readonly host: string,
   ) {
     this.key = options.key ?? randomBytes(12).toString('hex');
     this.remoteEnabled = options.remoteEnabled ?? true;
@@ -166,6 +175,15 @@ function mainSubSite(url: string): SubSite {
   };
 }
 
+interface Listener {
+  server: http.Server;
+  host: string;
+  port: number;
+  origin: string;
+  inFlight: number;
+  maxInFlight: number;
+}
+
 export class FakeSites {
   readonly calls: FakeCall[] = [];
   /** TCP connections accepted (a refused call must not even connect). */
@@ -175,34 +193,55 @@ export class FakeSites {
   private readonly sites = new Map<number, FakeSite>();
   private nextId = 1;
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly host: string,
-    readonly port: number,
-  ) {}
+  private constructor(private readonly listeners: Listener[]) {}
 
-  static async start(host = '127.0.0.1'): Promise<FakeSites> {
+  /** One server per address (e.g. ['127.0.0.1', '127.0.0.2']: two hosts), each on a free port. */
+  static async start(hosts: string | string[] = '127.0.0.1'): Promise<FakeSites> {
     let self: FakeSites | undefined;
-    const server = http.createServer((req, res) => void self!.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, () => resolve());
-    });
-    self = new FakeSites(server, host, (server.address() as AddressInfo).port);
-    server.on('connection', () => (self!.connections += 1));
+    const listeners: Listener[] = [];
+    for (const host of typeof hosts === 'string' ? [hosts] : hosts) {
+      const listener = {} as Listener;
+      const server = http.createServer((req, res) => void self!.handle(listener, req, res));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve());
+      });
+      const port = (server.address() as AddressInfo).port;
+      Object.assign(listener, { server, host, port, origin: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, inFlight: 0, maxInFlight: 0 });
+      server.on('connection', () => (self!.connections += 1));
+      listeners.push(listener);
+    }
+    self = new FakeSites(listeners);
     return self;
   }
 
-  /** Base URL of the server itself (no site path). */
+  /** The first host's address, port and base URL (no site path). */
+  get host(): string {
+    return this.listeners[0]!.host;
+  }
+  get port(): number {
+    return this.listeners[0]!.port;
+  }
   get origin(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return this.listeners[0]!.origin;
   }
 
   add(options: FakeSiteOptions = {}): FakeSite {
     const id = this.nextId++;
-    const site = new FakeSite(id, `${this.origin}/s/${id}`, options, this.calls);
+    const listener = this.listeners[(options.host ?? id - 1) % this.listeners.length]!;
+    const site = new FakeSite(id, `${listener.origin}/s/${id}`, options, this.calls, listener.host);
     this.sites.set(id, site);
     return site;
+  }
+
+  /** The most requests one site had in flight at once, over all sites (since resetStats). */
+  maxInFlightPerSite(): number {
+    return Math.max(0, ...[...this.sites.values()].map((s) => s.maxInFlight));
+  }
+
+  /** The most requests in flight at once per host address (since resetStats). */
+  maxInFlightPerHost(): Record<string, number> {
+    return Object.fromEntries(this.listeners.map((l) => [l.host, l.maxInFlight]));
   }
 
   resetStats(): void {
@@ -210,29 +249,40 @@ export class FakeSites {
     this.connections = 0;
     this.inFlight = 0;
     this.maxInFlight = 0;
+    for (const l of this.listeners) l.inFlight = l.maxInFlight = 0;
+    for (const site of this.sites.values()) site.inFlight = site.maxInFlight = 0;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await Promise.all(
+      this.listeners.map(
+        ({ server }) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    this.inFlight += 1;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+  private async handle(listener: Listener, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const match = /^\/s\/(\d+)(\/.*)?$/.exec(url.pathname);
+    const site = match ? this.sites.get(Number(match[1])) : undefined;
+    // Counted from the moment the request arrives until its answer is finished or the connection is gone.
+    const counters = [this, listener, ...(site ? [site] : [])];
+    for (const c of counters) {
+      c.inFlight += 1;
+      c.maxInFlight = Math.max(c.maxInFlight, c.inFlight);
+    }
     let counted = true;
     const done = () => {
-      if (counted) this.inFlight -= 1;
+      if (counted) for (const c of counters) c.inFlight -= 1;
       counted = false;
     };
     res.on('close', done);
 
     const raw = await readBody(req);
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const match = /^\/s\/(\d+)(\/.*)?$/.exec(url.pathname);
-    const site = match ? this.sites.get(Number(match[1])) : undefined;
     let body: unknown = raw;
     try {
       body = raw ? JSON.parse(raw) : undefined;

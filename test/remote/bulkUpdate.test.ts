@@ -7,7 +7,8 @@ import { auditEntries, waitForJob } from './support.js';
 
 let fake: FakeSites;
 beforeAll(async () => {
-  fake = await FakeSites.start();
+  // Four hosts, sites spread over them in turn: the per-host limit (2) leaves REMOTE_CONCURRENCY the bound.
+  fake = await FakeSites.start(['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4']);
 });
 afterAll(() => fake.close());
 
@@ -194,6 +195,8 @@ describe.each(dbTargets)('POST /remote/update (%s)', (target) => {
     // The redirect target was never requested.
     expect(fake.calls.filter((c) => c.path === '/wp-json/elsewhere')).toHaveLength(0);
     expect(fake.maxInFlight).toBe(CONCURRENCY);
+    expect(fake.maxInFlightPerSite()).toBe(1);
+    expect(Math.max(...Object.values(fake.maxInFlightPerHost()))).toBeLessThanOrEqual(2);
 
     const audit = await auditEntries(h.admin, 'entity_type=remote_update');
     const forJob = audit.filter((e) => e.context.job_id === jobId);
