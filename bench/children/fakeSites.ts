@@ -1,7 +1,13 @@
 import http from 'node:http';
 
+/** Loopback addresses the sites are spread over (the panel calls at most 2 sites of one host at once). */
+export const SITE_HOSTS = 32;
+
+/** Where site n lives: its own path on one of SITE_HOSTS loopback addresses (127.0.1.x). */
+export const siteUrl = (port: number, n: number) => `http://127.0.1.${(n % SITE_HOSTS) + 1}:${port}/s/${n}`;
+
 /**
- * Simulated WordPress sites for the panel fan-out: site n lives at http://127.0.0.1:PORT/s/<n>
+ * Simulated WordPress sites for the panel fan-out: site n lives at siteUrl(PORT, n)
  * and answers POST /wp-json/rakuwp/v1/remote/update after DELAY_MS, as the management plugin
  * does (seed 000), when X-RakuWP-Key is `siteKey(n)`. GET /stats tells the benchmark how many
  * calls arrived and how many were in flight at once.
@@ -53,10 +59,16 @@ function main(): void {
       }, delayMs);
     });
   });
-  server.listen(Number(process.env.PORT), '127.0.0.1');
+  // One server answers on 127.0.0.1 (health, stats) and on every site address.
+  const port = Number(process.env.PORT);
+  const servers = [server, ...Array.from({ length: SITE_HOSTS }, () => http.createServer(server.listeners('request')[0] as http.RequestListener))];
+  servers.forEach((s, i) => s.listen(port, i === 0 ? '127.0.0.1' : `127.0.1.${i}`));
   process.on('SIGTERM', () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    let open = servers.length;
+    for (const s of servers) {
+      s.close(() => --open === 0 && process.exit(0));
+      s.closeAllConnections();
+    }
   });
 }
 

@@ -1,5 +1,7 @@
+import http from 'node:http';
+import pLimit from 'p-limit';
 import type { Suite } from '../context.js';
-import { siteKey } from '../children/fakeSites.js';
+import { siteKey, siteUrl } from '../children/fakeSites.js';
 import { makeFigure } from '../figures.js';
 import { field, PanelSession } from '../load/panel.js';
 import { startHelper } from '../proc/child.js';
@@ -40,6 +42,7 @@ export const fanoutSuite: Suite = {
           ADMIN_USER: ADMIN.user,
           ADMIN_PASSWORD: ADMIN.password,
           ALLOW_PRIVATE_SITES: 'true',
+          ALLOW_HTTP_SITES: 'true',
           REMOTE_CONCURRENCY: String(CONCURRENCY),
         },
         cpuProfDir: ctx.cpuProfDir,
@@ -56,11 +59,14 @@ export const fanoutSuite: Suite = {
       for (let i = 0; i < sizes.rounds; i++) rounds.push(await runJob(panel, ids));
       const after = await stats(sites.url);
 
+      // The floor of this setup: the same calls from a bare client, with no panel behind it.
+      const bare = await bareClient(Number(new URL(sites.url).port), sizes.sites);
       const calls = after.calls - before.calls;
       const failed = rounds.reduce((n, r) => n + r.failed, 0);
       const notes = [
         `max sites in flight at once: ${after.maxInFlight}`,
         `seen finished by the client after ${rounds.map((r) => r.observedSeconds.toFixed(2)).join('/')} s (100 ms polls)`,
+        `a bare node:http client (p-limit ${CONCURRENCY}, a connection per call, no database) over the same sites: ${bare.toFixed(2)} s (${(bare / idealSeconds).toFixed(2)} × ideal)`,
       ];
       if (calls !== sizes.sites * sizes.rounds) notes.push(`sites received ${calls} calls, expected ${sizes.sites * sizes.rounds}`);
       if (failed > 0) notes.push(`${failed} site outcomes were not successes`);
@@ -83,13 +89,32 @@ export const fanoutSuite: Suite = {
   },
 };
 
+/** Seconds for `count` update calls at CONCURRENCY through plain http.request: what the fake sites and the machine allow. */
+async function bareClient(port: number, count: number): Promise<number> {
+  const limit = pLimit(CONCURRENCY);
+  const call = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const url = `${siteUrl(port, n)}/wp-json/rakuwp/v1/remote/update`;
+      const req = http.request(url, { method: 'POST', agent: false, headers: { 'x-rakuwp-key': siteKey(n), 'content-type': 'application/json', 'content-length': 2 } }, (res) => {
+        res.resume();
+        res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`bare client: site ${n} answered ${res.statusCode}`))));
+      });
+      req.setNoDelay(true);
+      req.once('error', reject);
+      req.end('{}');
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: count }, (_, n) => limit(() => call(n))));
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
 async function createSites(panel: PanelSession, sitesUrl: string, count: number): Promise<number[]> {
   const ids: number[] = new Array(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const n = next++;
-      const res = await panel.request('POST', '/sites', { name: `Bench site ${n}`, url: `${sitesUrl}/s/${n}`, licenseKey: siteKey(n) });
+      const res = await panel.request('POST', '/sites', { name: `Bench site ${n}`, url: siteUrl(Number(new URL(sitesUrl).port), n), licenseKey: siteKey(n) });
       const id = field(res.body, 'site', 'id');
       if (res.status !== 201 || typeof id !== 'number') throw new Error(`POST /sites answered ${res.status}: ${JSON.stringify(res.body)}`);
       ids[n] = id;
