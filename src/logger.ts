@@ -23,12 +23,6 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
-/**
- * Without a destination: stdout, written asynchronously. A line is written at once when the log is
- * idle; under load, lines gather while a write is in flight and go out together (a synchronous
- * write per line cost a third of update-check throughput at LOG_LEVEL=info). pino flushes what is
- * still buffered when the process exits.
- */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -37,7 +31,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination,
   );
 }
 
