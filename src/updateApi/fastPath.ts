@@ -32,7 +32,7 @@ export function createFastPath(deps: FastPathDeps): FastPath {
     const query = querystring.parse(req.url.slice('/api?'.length));
     const action = query.action;
     if (action !== 'basic_check' && action !== 'plugin_information') return false;
-    let body: string;
+    let body: Buffer | string;
     let params;
     try {
       params = readParams(paramsFrom(query));

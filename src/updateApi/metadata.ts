@@ -21,7 +21,7 @@ const MAX_PER_RELEASE = 512;
  * `downloaded` changes all the time: it is appended to the cached object on the way out.
  */
 export class MetadataAnswers {
-  private readonly memo = new Map<string, { project: ProjectSettings; release: Release; answers: Map<string, string> }>();
+  private readonly memo = new Map<string, MemoEntry>();
 
   constructor(
     /** Read per answer: PUBLIC_URL is known only once the server listens when it defaults to the bound port. */
@@ -30,41 +30,61 @@ export class MetadataAnswers {
     private readonly downloads: Pick<DownloadCounter, 'total'>,
   ) {}
 
-  /** The serialized answer to a validated basic_check or plugin_information request. Throws AppErrors. */
-  answer(params: ApiParams, ip: string): string {
+  /**
+   * The serialized answer to a validated basic_check or plugin_information request (bytes ready to
+   * send for basic_check, text for plugin_information). Throws AppErrors.
+   */
+  answer(params: ApiParams, ip: string): Buffer | string {
     const req = this.service.resolve(params, ip);
     const release = this.service.latest(req);
     const links: LinkContext = { publicUrl: this.config.publicUrl, slug: params.slug, branch: req.branch.name, apikey: params.apikey };
     const { project } = req;
+    const entry = this.entry(project, release, links.branch);
     if (params.action === 'basic_check') {
-      if (!isNewer(release.version, params.version!)) {
-        return this.remember(project, release, links.branch, 'current', () => phpSerialize(upToDateHint(project.slug)));
+      const installed = params.version!;
+      let newer = entry.newer.get(installed);
+      if (newer === undefined) {
+        if (entry.newer.size >= MAX_PER_RELEASE) entry.newer.clear();
+        entry.newer.set(installed, (newer = isNewer(release.version, installed)));
       }
-      return this.remember(project, release, links.branch, `update\0${links.apikey ?? ''}`, () =>
-        phpSerialize(updateEntry(project, release, links)),
-      );
+      if (!newer) return remember(entry.answers, 'current', () => Buffer.from(phpSerialize(upToDateHint(project.slug))));
+      return remember(entry.answers, `update\0${links.apikey ?? ''}`, () => Buffer.from(phpSerialize(updateEntry(project, release, links))));
     }
-    const info = this.remember(project, release, links.branch, `info\0${links.apikey ?? ''}`, () =>
-      phpSerialize(pluginInformation(project, release, links)),
-    );
+    const info = remember(entry.info, links.apikey ?? '', () => phpSerialize(pluginInformation(project, release, links)));
     return appendIntField(info, 'downloaded', this.downloads.total(project.slug));
   }
 
-  private remember(project: ProjectSettings, release: Release, branch: string, key: string, build: () => string): string {
+  /** The memo of one slug and branch, started over when its settings or release object changed. */
+  private entry(project: ProjectSettings, release: Release, branch: string): MemoEntry {
     const id = `${project.slug}\0${branch}`;
     let entry = this.memo.get(id);
     if (!entry || entry.project !== project || entry.release !== release) {
-      entry = { project, release, answers: new Map() };
+      entry = { project, release, answers: new Map(), info: new Map(), newer: new Map() };
       this.memo.set(id, entry);
     }
-    let answer = entry.answers.get(key);
-    if (answer === undefined) {
-      if (entry.answers.size >= MAX_PER_RELEASE) entry.answers.clear();
-      answer = build();
-      entry.answers.set(key, answer);
-    }
-    return answer;
+    return entry;
   }
+}
+
+interface MemoEntry {
+  project: ProjectSettings;
+  release: Release;
+  /** basic_check answers by kind and apikey. */
+  answers: Map<string, Buffer>;
+  /** plugin_information answers (without `downloaded`) by apikey. */
+  info: Map<string, string>;
+  /** Whether the release is newer than an installed version, by that version as sent. */
+  newer: Map<string, boolean>;
+}
+
+function remember<T>(answers: Map<string, T>, key: string, build: () => T): T {
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    if (answers.size >= MAX_PER_RELEASE) answers.clear();
+    answer = build();
+    answers.set(key, answer);
+  }
+  return answer;
 }
 
 /** Adds `name => int` as the last member of a serialized PHP object or array (`…:N:{…}`). */

@@ -115,7 +115,7 @@ export function createUpdateApiRouter(deps: UpdateApiDeps): Router {
   return router;
 }
 
-function sendSerialized(ctx: Context, body: string): void {
+function sendSerialized(ctx: Context, body: Buffer | string): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.type = SERIALIZED;
   ctx.body = body;
