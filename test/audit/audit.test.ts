@@ -2,24 +2,13 @@ import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/audit/hash.js';
+import type { AuditRow } from '../../src/audit/log.js';
 import { dbTargets, TEST_SECRET_KEY } from '../helpers/db.js';
 import { PanelClient } from '../helpers/panel.js';
 import { createSite, createUser, usePanel } from '../panel/harness.js';
 
-interface Entry {
-  id: number;
-  createdAt: string;
-  userId: number | null;
-  siteId: number | null;
-  action: string;
-  entityType: string;
-  entityId: string | null;
-  outcome: string;
-  context: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  hashScheme: string;
-}
+/** An audit row as GET /audit returns it. */
+type Entry = AuditRow;
 
 /** The audit chain key, derived here independently of src/audit: HMAC(SECRET_KEY, 'audit-chain-v1'). */
 const AUDIT_KEY = createHmac('sha256', Buffer.from(TEST_SECRET_KEY, 'hex')).update('audit-chain-v1').digest();
