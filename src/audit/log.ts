@@ -1,9 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { loadConfig } from '../config.js';
 import type { Database, Db } from '../db/index.js';
-import { createLogger } from '../logger.js';
-import { loadSecretKey } from '../sites/secretKey.js';
+import { sameSecret } from '../secrets.js';
 import type { AuditEntry, AuditRecorder } from './types.js';
 import {
   auditRowHash,
@@ -96,9 +93,10 @@ export class AuditLog implements AuditRecorder {
    */
   constructor(
     private readonly db: Db,
-    secretKey?: Buffer,
+    /** The server's SECRET_KEY (see loadSecretKey): the chain's HMAC key is derived from it. */
+    secretKey: Buffer,
   ) {
-    this.key = deriveAuditKey(secretKey ?? secretKeyFromEnvironment(db));
+    this.key = deriveAuditKey(secretKey);
   }
 
   async record(entry: AuditEntry): Promise<void> {
@@ -225,11 +223,11 @@ export class AuditLog implements AuditRecorder {
         if (scheme === LEGACY_SCHEME && keyedSeen) {
           return broken(checked, row.id, 'unkeyed sha256 row after keyed rows: it was not written by the server');
         }
-        if (!sameHash(auditRowHash(scheme as HashScheme, this.key, row.prev_hash, hashedFields(row)), row.hash)) {
+        if (!sameSecret(auditRowHash(scheme as HashScheme, this.key, row.prev_hash, hashedFields(row)), row.hash)) {
           return broken(checked, row.id, 'hash does not match the row contents');
         }
         if (checkpoint && row.id === checkpoint.id) {
-          if (!sameHash(row.hash, checkpoint.hash)) return broken(checked, row.id, 'the checkpoint row has another hash than the checkpoint');
+          if (!sameSecret(row.hash, checkpoint.hash)) return broken(checked, row.id, 'the checkpoint row has another hash than the checkpoint');
           checkpointFound = true;
         }
         keyedSeen ||= scheme === KEYED_SCHEME;
@@ -245,13 +243,6 @@ export class AuditLog implements AuditRecorder {
   }
 }
 
-/** Compares two hex hashes in constant time (different lengths simply differ). */
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function hashedFields(row: Awaited<ReturnType<typeof readBatch>>[number]): HashedFields {
   return {
     createdAt: row.created_at,
@@ -263,15 +254,6 @@ function hashedFields(row: Awaited<ReturnType<typeof readBatch>>[number]): Hashe
     outcome: row.outcome,
     context: row.context,
   };
-}
-
-/** The server's secret key, loaded from the environment as the server does (see the constructor). */
-function secretKeyFromEnvironment(db: Db): Buffer {
-  const config = loadConfig(process.env);
-  return loadSecretKey(
-    { secretKey: config.secretKey, dataDir: config.dataDir, shared: db.dialect === 'postgres' },
-    createLogger('warn', process.stderr),
-  );
 }
 
 function readBatch(db: Kysely<Database>, after: number, upTo = Number.MAX_SAFE_INTEGER) {

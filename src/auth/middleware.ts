@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../secrets.js';
 import type { Context, Middleware } from 'koa';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { readSessionToken } from './cookie.js';
@@ -36,13 +36,6 @@ export function requireCsrf(): Middleware {
     }
     await next();
   };
-}
-
-/** Compares two secrets in constant time (digests first, so lengths never leak or throw). */
-export function sameSecret(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
 }
 
 /** The signed-in user; only valid behind requireSession. */

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../secrets.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Which signature scheme a request used; named after the host that sends it. */
@@ -35,15 +36,14 @@ export function verifySignature(headers: IncomingHttpHeaders, body: Buffer, secr
     const value = Array.isArray(raw) ? raw.join(',') : raw;
     const name = scheme(headers);
     if (kind === 'token') {
-      // Hash both sides: timingSafeEqual needs equal lengths, and the length must not leak either.
-      return safeEqual(sha256(Buffer.from(value, 'utf8')), sha256(Buffer.from(secret, 'utf8')))
+      return sameSecret(value, secret)
         ? { ok: true, scheme: name }
         : { ok: false, scheme: name, reason: 'mismatch' };
     }
     const hex = kind === 'prefixed' ? (value.startsWith('sha256=') ? value.slice('sha256='.length) : null) : value;
     if (hex === null || !HEX_SHA256.test(hex)) return { ok: false, scheme: name, reason: 'malformed' };
     const expected = createHmac('sha256', secret).update(body).digest();
-    return safeEqual(Buffer.from(hex, 'hex'), expected) ? { ok: true, scheme: name } : { ok: false, scheme: name, reason: 'mismatch' };
+    return sameSecret(Buffer.from(hex, 'hex'), expected) ? { ok: true, scheme: name } : { ok: false, scheme: name, reason: 'mismatch' };
   }
   return { ok: false, scheme: hostOf(headers), reason: 'missing' };
 }
@@ -58,10 +58,3 @@ export function hostOf(headers: IncomingHttpHeaders): SignatureScheme | null {
   return null;
 }
 
-function sha256(data: Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-function safeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
-}

@@ -1,3 +1,4 @@
+import { loadSecretKey } from '../../src/sites/secretKey.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -229,23 +230,19 @@ describe.each(dbTargets)('audit chain: a database from before the keyed scheme (
 });
 
 describe('audit chain: the key without the panel', () => {
-  it('an AuditLog given no key uses SECRET_KEY from the environment, as the server does', async () => {
+  it('another AuditLog (the CLI\'s) with the server\'s key extends the chain; with another key it breaks it', async () => {
     const database = await dbTargets[0]!.create();
     const dataDir = tempDir('audit-env-');
     const server = await startServer({ env: { ...database.env, SECRET_KEY: TEST_SECRET_KEY }, overrides: { dataDir } });
-    const saved = process.env.SECRET_KEY;
+    const keyOf = (secretKey: string) => loadSecretKey({ secretKey, dataDir, shared: false }, server.app.log);
     try {
-      process.env.SECRET_KEY = TEST_SECRET_KEY;
-      const cliLike = new AuditLog(server.app.db);
+      const cliLike = new AuditLog(server.app.db, keyOf(TEST_SECRET_KEY));
       await cliLike.record({ action: 'create', entityType: 'user', entityId: '9', userId: null, siteId: null, outcome: 'success', context: { via: 'cli' } });
       expect(await server.app.panel.audit.verify()).toMatchObject({ ok: true });
-      process.env.SECRET_KEY = '7a'.repeat(32);
-      const otherKey = new AuditLog(server.app.db);
+      const otherKey = new AuditLog(server.app.db, keyOf('7a'.repeat(32)));
       await otherKey.record({ action: 'create', entityType: 'user', entityId: '10', userId: null, siteId: null, outcome: 'success', context: {} });
       expect(await server.app.panel.audit.verify()).toMatchObject({ ok: false, reason: 'hash does not match the row contents' });
     } finally {
-      if (saved === undefined) delete process.env.SECRET_KEY;
-      else process.env.SECRET_KEY = saved;
       await server.close();
       await database.drop();
     }

@@ -61,6 +61,8 @@ describe.each(dbTargets)('cli create-admin (%s)', (target) => {
           ['second-admin', 'cli'],
           ['root-admin', 'cli'],
         ]);
+        // The CLI chained its rows under the server's key.
+        expect((await client.get('/audit/verify')).body).toMatchObject({ ok: true });
       } finally {
         await server.close();
       }

@@ -1,3 +1,4 @@
+import { loadSecretKey } from '../../sites/secretKey.js';
 import { AuditLog } from '../../audit/log.js';
 import { newPasswordSchema, usernameSchema } from '../../auth/schemas.js';
 import { UserService } from '../../auth/users.js';
@@ -29,7 +30,9 @@ export const createAdminCommand: CliCommand = {
 
     const ctx = await openCliContext(io);
     try {
-      const users = new UserService(ctx.db, new AuditLog(ctx.db));
+      // The audit row is chained under the server's key, loaded as the server loads it.
+      const key = loadSecretKey({ secretKey: ctx.config.secretKey, dataDir: ctx.config.dataDir, shared: ctx.db.dialect === 'postgres' }, ctx.log);
+      const users = new UserService(ctx.db, new AuditLog(ctx.db, key));
       const user = await users.create({ username: username.data, password: checked.data, role: 'admin' }, { user: null, via: 'cli' });
       io.stderr.write(`Created admin "${user.username}" (id ${user.id}).\n`);
       return EXIT_OK;
