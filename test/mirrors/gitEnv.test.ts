@@ -6,14 +6,11 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitError, gitEnv, runGit } from '../../src/git/runner.js';
 import { MirrorSource } from '../../src/mirrors/index.js';
-import type { ProjectSettings } from '../../src/projects/types.js';
 import { git } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureLogger, PluginRemote } from '../publishing/support.js';
+import { projectSettings as project } from '../helpers/settings.js';
 
-function project(slug: string, repository: string): ProjectSettings {
-  return { slug, file: `/settings/${slug}.json`, repository, isRemote: true, type: 'plugin', info: `${slug}.php`, folderName: slug, allowed: '*', prereleaseBranches: [] };
-}
 
 const PROXY_NAMES = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY'];
 

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorSource, mirrorPaths } from '../../src/mirrors/index.js';
 import { ReleaseService } from '../../src/releases/service.js';
-import type { ProjectSettings } from '../../src/projects/types.js';
 import { git } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureLogger, latestOf, PluginRemote, registryWith } from '../publishing/support.js';
+import { projectSettings as project } from '../helpers/settings.js';
 
 /** A script that leaves a marker file when run: if git ever executes an injected value, the marker appears. */
 function trap(): { script: string; marker: string } {
@@ -17,19 +17,6 @@ function trap(): { script: string; marker: string } {
   return { script, marker };
 }
 
-function project(slug: string, repository: string): ProjectSettings {
-  return {
-    slug,
-    file: `/settings/${slug}.json`,
-    repository,
-    isRemote: true,
-    type: 'plugin',
-    info: `${slug}.php`,
-    folderName: slug,
-    allowed: '*',
-    prereleaseBranches: [],
-  };
-}
 
 describe('git option injection', () => {
   const cleanups: (() => Promise<void>)[] = [];

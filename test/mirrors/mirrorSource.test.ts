@@ -5,29 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorSource } from '../../src/mirrors/index.js';
 import { LocalSource, RoutingSource } from '../../src/releases/localSource.js';
 import { ReleaseService } from '../../src/releases/service.js';
-import type { ProjectSettings } from '../../src/projects/types.js';
 import { git } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureLogger, eventually, latestOf, PluginRemote, registryWith } from '../publishing/support.js';
+import { projectSettings as project } from '../helpers/settings.js';
 
 function refs(gitDir: string): string[] {
   return git(gitDir, 'for-each-ref', '--format=%(refname)').split('\n').filter(Boolean).sort();
 }
 
-function project(slug: string, repository: string, extra: Partial<ProjectSettings> = {}): ProjectSettings {
-  return {
-    slug,
-    file: `/settings/${slug}.json`,
-    repository,
-    isRemote: true,
-    type: 'plugin',
-    info: `${slug}.php`,
-    folderName: slug,
-    allowed: '*',
-    prereleaseBranches: [],
-    ...extra,
-  };
-}
 
 describe('MirrorSource', () => {
   const cleanups: (() => Promise<void> | void)[] = [];

@@ -5,6 +5,7 @@ import { FakeSites, type FakeSite, type FakeSiteOptions } from '../helpers/fakeS
 import { PanelClient } from '../helpers/panel.js';
 import { createSite, createUser, usePanel } from '../panel/harness.js';
 import { auditEntries } from '../remote/support.js';
+import { freePort } from '../helpers/net.js';
 
 const USER = 'network-admin';
 const PASSWORD = 'network-pass-42';
@@ -13,10 +14,7 @@ let fake: FakeSites;
 let closedPort: number;
 beforeAll(async () => {
   fake = await FakeSites.start();
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  closedPort = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
+  closedPort = await freePort();
 });
 afterAll(() => fake.close());
 

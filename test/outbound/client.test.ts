@@ -13,6 +13,7 @@ import {
   SiteUnreachableError,
 } from '../../src/outbound/errors.js';
 import { BadGatewayError, GatewayTimeoutError } from '../../src/errors.js';
+import { freePort } from '../helpers/net.js';
 import { DEFAULT_UPDATE, FakeSites } from '../helpers/fakeSites.js';
 
 const logs: string[] = [];
@@ -297,10 +298,3 @@ describe('outbound client refusals (no private addresses)', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}

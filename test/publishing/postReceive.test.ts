@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Koa from 'koa';
@@ -15,6 +14,7 @@ import { createWebhooksRouter } from '../../src/webhooks/index.js';
 import { pluginHeader } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureLogger, eventually, latestOf, PluginRemote, registryWith } from './support.js';
+import { freePort } from '../helpers/net.js';
 
 const exec = promisify(execFile);
 
@@ -99,10 +99,7 @@ describe('the documented post-receive hook', () => {
           .replace(/^SECRET_FILE=.*$/m, `SECRET_FILE="${secretFile}"`),
         { mode: 0o755 },
       );
-    const closed = net.createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const deadPort = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const deadPort = await freePort();
     const secretFile = path.join(tempDir('secret-'), 's');
     fs.writeFileSync(secretFile, 'x');
 

@@ -4,17 +4,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalSource } from '../../src/releases/localSource.js';
 import { ReleaseService } from '../../src/releases/service.js';
-import type { ProjectSettings } from '../../src/projects/types.js';
 import { TestRepo, pluginHeader } from '../helpers/git.js';
 import { tempDir } from '../helpers/tmp.js';
 import { captureLogger, latestOf, PluginRemote, registryWith } from '../publishing/support.js';
+import { projectSettings } from '../helpers/settings.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const NOBODY = 65534;
 
-function project(slug: string, repository: string): ProjectSettings {
-  return { slug, file: `/settings/${slug}.json`, repository, isRemote: false, type: 'plugin', info: `${slug}.php`, folderName: slug, allowed: '*', prereleaseBranches: [] };
-}
+const project = (slug: string, repository: string) => projectSettings(slug, repository, { isRemote: false });
 
 /** git as a shell user would run it: with discovery (cwd), no global config. */
 function gitIn(cwd: string, ...args: string[]): string {

@@ -1,19 +1,16 @@
-import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dbTargets } from '../helpers/db.js';
 import { FakeSites, type FakeSiteOptions } from '../helpers/fakeSites.js';
 import { PanelClient } from '../helpers/panel.js';
 import { createSite, createUser, usePanel } from '../panel/harness.js';
 import { auditEntries } from './support.js';
+import { freePort } from '../helpers/net.js';
 
 let fake: FakeSites;
 let closedPort: number;
 beforeAll(async () => {
   fake = await FakeSites.start();
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  closedPort = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
+  closedPort = await freePort();
 });
 afterAll(() => fake.close());
 
