@@ -1,21 +1,19 @@
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { ArchiveStore } from './archives/store.js';
 import type { Config } from './config.js';
-import { openDatabase, type Db } from './db/index.js';
+import { databaseOptions, openDatabase, type Db } from './db/index.js';
 import { seedDemo } from './demo/seed.js';
 import { errorHandler } from './http/errors.js';
 import { requestLog } from './http/requestLog.js';
 import type { Logger } from './logger.js';
-import { MirrorSource } from './mirrors/index.js';
+import { repositorySource } from './mirrors/index.js';
 import { createPanel, type Panel } from './panel/index.js';
 import { ProjectRegistry } from './projects/registry.js';
 import { attachHousekeeping } from './publishing/housekeeping.js';
 import { Poller } from './publishing/poller.js';
-import { LocalSource, RoutingSource } from './releases/localSource.js';
 import { ReleaseService } from './releases/service.js';
 import { DownloadCounter } from './updateApi/downloads.js';
 import { createFastPath } from './updateApi/fastPath.js';
@@ -51,17 +49,14 @@ export interface App {
 export async function createApp(config: Config, log: Logger): Promise<App> {
   if (config.demo) await seedDemo(config, log);
 
-  const db = await openDatabase(
-    { databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'panel.sqlite') },
-    log,
-  );
+  const db = await openDatabase(databaseOptions(config), log);
   const projects = new ProjectRegistry({ dir: config.projectSettingsDir, log });
   await projects.load();
   projects.watch();
 
   const archives = new ArchiveStore({ dir: config.archivesDir, log });
   await archives.init();
-  const source = new RoutingSource(new LocalSource(), new MirrorSource({ dataDir: config.dataDir, log }));
+  const source = repositorySource({ dataDir: config.dataDir, log });
   const releases = new ReleaseService(projects, source, log);
   const stopHousekeeping = attachHousekeeping({ releases, archives, keepVersions: config.archiveKeepVersions, log });
   const downloads = new DownloadCounter(db, log);

@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { loadConfig, type Config } from '../config.js';
-import { openDatabase, type Db } from '../db/index.js';
+import { databaseOptions, openDatabase, type Db } from '../db/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import type { CliIo } from './command.js';
 
@@ -18,9 +17,6 @@ export interface CliContext {
 export async function openCliContext(io: CliIo): Promise<CliContext> {
   const config = loadConfig(io.env);
   const log = createLogger('warn', io.stderr);
-  const db = await openDatabase(
-    { databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'panel.sqlite') },
-    log,
-  );
+  const db = await openDatabase(databaseOptions(config), log);
   return { config, log, db, close: () => db.close() };
 }

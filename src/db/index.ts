@@ -23,6 +23,11 @@ export interface DbOptions {
   sqliteFile: string;
 }
 
+/** The server's database as its configuration names it: the server and the CLI must agree on the file. */
+export function databaseOptions(config: { databaseUrl?: string; dataDir: string }): DbOptions {
+  return { databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'panel.sqlite') };
+}
+
 /** Opens the database (SQLite by default, PostgreSQL with a URL) and runs pending migrations. */
 export async function openDatabase(options: DbOptions, log: Logger): Promise<Db> {
   let kysely: Kysely<Database>;

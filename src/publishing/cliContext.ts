@@ -1,8 +1,7 @@
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
-import { MirrorSource } from '../mirrors/index.js';
+import { repositorySource } from '../mirrors/index.js';
 import { ProjectRegistry } from '../projects/registry.js';
-import { LocalSource, RoutingSource } from '../releases/localSource.js';
 import { ReleaseService } from '../releases/service.js';
 import type { CliIo } from '../cli/command.js';
 
@@ -26,7 +25,7 @@ export async function openPublishingContext(io: CliIo): Promise<PublishingContex
   const log = createLogger(io.env.LOG_LEVEL ? config.logLevel : 'error', io.stderr);
   const projects = new ProjectRegistry({ dir: config.projectSettingsDir, log, env: io.env });
   await projects.load();
-  const releases = new ReleaseService(projects, new RoutingSource(new LocalSource(), new MirrorSource({ dataDir: config.dataDir, log })), log);
+  const releases = new ReleaseService(projects, repositorySource({ dataDir: config.dataDir, log }), log);
   return {
     config,
     log,
