@@ -1,9 +1,14 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestRepo, pluginHeader, themeHeader } from '../helpers/git.js';
 import { isPhpArray } from '../helpers/php.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { createFastPath } from '../../src/updateApi/fastPath.js';
+import { MetadataAnswers } from '../../src/updateApi/metadata.js';
+import { UpdateApiService } from '../../src/updateApi/service.js';
 import { api } from './client.js';
 
 /** Repositories whose content is hostile or unusual, each served as its own project. */
@@ -136,5 +141,36 @@ describe('the fast path and the Koa route', () => {
     }
     const lines = server.logs.filter((l) => l.msg === 'request' && l.slug === 'channel' && l.action === 'plugin_information');
     expect(lines.map((l) => l.method).sort()).toEqual(['GET', 'POST']);
+  });
+
+  it('the fast path answers successful GET update checks itself and declines everything else', async () => {
+    const { app } = server;
+    const answers = new MetadataAnswers(app.config, new UpdateApiService(app.projects, app.releases), app.downloads);
+    const fastPath = createFastPath({ answers, log: app.log, trustProxy: 0 });
+    // What the fast path declines would go to Koa; here it is marked 599 instead.
+    const bare = http.createServer((req, res) => {
+      if (!fastPath(req, res)) res.writeHead(599).end();
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    try {
+      const status = async (path: string, init?: RequestInit) => (await fetch(`${base}${path}`, init)).status;
+      expect(await status('/api?action=basic_check&slug=channel&version=1.0.0')).toBe(200);
+      expect(await status('/api?action=basic_check&slug=channel&version=1.1.0')).toBe(200);
+      expect(await status('/api?action=plugin_information&slug=channel')).toBe(200);
+      for (const declined of [
+        '/api?action=download_latest&slug=channel',
+        '/api?action=project_details&slug=channel',
+        '/api?action=basic_check&slug=channel', // no version: 400 from Koa
+        '/api?action=basic_check&slug=nope&version=1.0.0', // unknown: 404 from Koa
+        '/api?action=basic_check&slug=lan&version=1.0.0', // refused by its ip rule: 403 from Koa
+        '/healthz',
+      ]) {
+        expect(await status(declined), declined).toBe(599);
+      }
+      expect(await status('/api?action=basic_check&slug=channel&version=1.0.0', { method: 'HEAD' })).toBe(599);
+    } finally {
+      await new Promise((r) => bare.close(r));
+    }
   });
 });
