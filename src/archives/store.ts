@@ -118,9 +118,10 @@ export class ArchiveStore {
     for (const name of await fs.promises.readdir(dir).catch(() => [] as string[])) {
       const id = releaseIdOf(slug, name);
       if (id === null || kept.has(id)) continue;
-      // A zip being built right now for a request is not pruned from under it.
-      if ([...this.building.keys()].some((p) => path.basename(p) === name)) continue;
-      await fs.promises.rm(path.join(dir, name), { force: true });
+      const file = path.join(dir, name);
+      // A zip just renamed into place by a build still answering its requests stays.
+      if (this.building.has(file)) continue;
+      await fs.promises.rm(file, { force: true });
       removed.push(name);
     }
     if (removed.length > 0) this.log.info({ slug, removed }, 'old release zips removed');
