@@ -66,7 +66,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
 
   const service = new UpdateApiService(projects, releases);
   const answers = new MetadataAnswers(config, service, downloads);
-  const updateApi = createUpdateApiRouter({ config, log, service, answers, archives, downloads });
+  const updateApi = createUpdateApiRouter({ log, service, answers, archives, downloads });
   const fastPath = createFastPath({ answers, log, trustProxy: config.trustProxy });
   const webhooks = createWebhooksRouter({ projects, releases, log });
 

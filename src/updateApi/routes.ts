@@ -4,7 +4,6 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { ArchiveStore } from '../archives/store.js';
 import { sendArchive } from '../archives/send.js';
-import type { Config } from '../config.js';
 import { NotFoundError, UnavailableError } from '../errors.js';
 import { errorHandler, type ErrorWriter } from '../http/errors.js';
 import { isValidSlug } from '../projects/slug.js';
@@ -19,7 +18,6 @@ import type { ResolvedRequest, UpdateApiService } from './service.js';
 import type { Logger } from '../logger.js';
 
 export interface UpdateApiDeps {
-  config: Config;
   log: Logger;
   service: UpdateApiService;
   answers: MetadataAnswers;
