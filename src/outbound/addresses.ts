@@ -1,5 +1,6 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { parseIpv6 } from '../ip.js';
 
 /**
  * Which IP addresses the panel may call. Sites live on the public internet; anything that
@@ -80,12 +81,4 @@ export function checkAddress(address: string): AddressVerdict {
   if (!ip) return { allowed: false, reason: 'not an IP address' };
   if (ip.family === 4) return verdictOf(ipaddr.subnetMatch(ipaddr.IPv4.parse(ip.address), IPV4_REFUSED, 'allowed'));
   return checkIpv6(parseIpv6(ip.address));
-}
-
-/**
- * Parses a valid IPv6 address exactly. ipaddr.js reads a dotted tail (`::a.b.c.d`) as IPv4-mapped,
- * which it is not; the WHATWG URL serializer writes every address in plain hex first.
- */
-export function parseIpv6(address: string): ipaddr.IPv6 {
-  return ipaddr.IPv6.parse(new URL(`http://[${address}]/`).hostname.slice(1, -1));
 }

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { parseIpv6 } from '../outbound/addresses.js';
+import { parseIpv6 } from '../ip.js';
 
 /**
  * Addresses and CIDR ranges for access rules. IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a
